@@ -1,0 +1,121 @@
+//! The command line: arguments, rendering of errors and diffs, confirmation, exit codes.
+//!
+//! Exit codes: 0 done (or nothing to do), 1 the user said no, 2 bad usage or input.
+
+mod diagnostic;
+mod diff;
+mod nix;
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use diagnostic::{render_error, LineIndex};
+pub use diff::unified_diff;
+
+use crate::transaction::Transaction;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "NMMM: many monoliths on one NixOS machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Query and edit Nix files losslessly
+    #[command(subcommand)]
+    Nix(nix::NixCommand),
+}
+
+/// How a command that writes asks before it writes.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct WriteFlags {
+    /// Print the diff and write nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// Write without asking
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// A failure already explained to the user, with its exit code.
+pub struct Failure(pub u8);
+
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // `cargo xtask` passes its own name; the binary may also be run directly.
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Nix(cmd) => nix::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code)) => ExitCode::from(code),
+    }
+}
+
+/// Shows the transaction's diff, asks (or not, per `flags`), and writes it.
+pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result<(), Failure> {
+    if transaction.is_empty() {
+        eprintln!("nothing to change: the files already say that");
+        return Ok(());
+    }
+    let color = use_color();
+    let mut out = io::stdout().lock();
+    for change in transaction.changes() {
+        let name = change.path.display().to_string();
+        let before = change.before.as_deref().unwrap_or("");
+        let after = change.after.as_deref().unwrap_or("");
+        let _ = out.write_all(unified_diff(&name, before, after, color).as_bytes());
+    }
+    let _ = out.flush();
+    if flags.dry_run {
+        return Ok(());
+    }
+    if !flags.yes && !confirm()? {
+        eprintln!("nothing written");
+        return Err(Failure(1));
+    }
+    if let Err(err) = transaction.commit() {
+        eprintln!("error: {err}\nnothing was written");
+        return Err(Failure(2));
+    }
+    for change in transaction.changes() {
+        eprintln!("wrote {}", change.path.display());
+    }
+    Ok(())
+}
+
+fn confirm() -> Result<bool, Failure> {
+    if !io::stdin().is_terminal() {
+        eprintln!(
+            "error: no terminal to ask for confirmation: pass --yes to write the changes, \
+             or --dry-run to only show them"
+        );
+        return Err(Failure(2));
+    }
+    eprint!("Write these changes? [y/N] ");
+    let mut answer = String::new();
+    if io::stdin().lock().read_line(&mut answer).is_err() {
+        return Ok(false);
+    }
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// Colour when stdout is a terminal and NO_COLOR is unset (https://no-color.org).
+fn use_color() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,116 @@
+//! `nix add`: append an element to a list, creating the list when missing.
+//!
+//! ```nix
+//! imports = [                      imports = [
+//!   ./hardware.nix                   ./hardware.nix
+//!   ../shop.nix # the shop   =>      ../shop.nix # the shop
+//! ];                                 ../blog.nix
+//!                                  ];
+//! ```
+//! One-line lists stay on one line (`[ ./a.nix ]` becomes `[ ./a.nix ./b.nix ]`); in
+//! `[ ... ] ++ extra` the literal list grows, and so does a list passed last to a call; an element already there, as syntax, is not added
+//! again.
+
+use rnix::ast;
+use rowan::ast::AstNode;
+
+use super::attrpath::display_path;
+use super::layout::{
+    dedent_continuation, end_of_trailing_comment, indent_before, line_indent, reindent, Style,
+};
+use super::query::{lookup, Lookup};
+use super::set::{insert_binding, insert_into_empty};
+use super::source::parse_expression;
+use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+
+pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Result<Change, Error> {
+    let new = parse_element(element)?;
+    let element = dedent_continuation(element);
+    let style = Style::of(file.text());
+    let text = file.text();
+    let mut edits = EditSet::new();
+    match lookup(file, path)? {
+        Lookup::Value { value, .. } => {
+            let list = literal_list(&value).ok_or_else(|| {
+                Error::at(
+                    value.syntax().text_range(),
+                    ErrorKind::WrongKind {
+                        path: display_path(path),
+                        expected: "a list",
+                    },
+                )
+            })?;
+            let items: Vec<ast::Expr> = list.items().collect();
+            if items
+                .iter()
+                .any(|item| same_syntax(item.syntax(), new.syntax()))
+            {
+                return edits.finish(file);
+            }
+            edits.push(match items.last() {
+                Some(last) => {
+                    let range = last.syntax().text_range();
+                    match indent_before(text, range.start()) {
+                        Some(indent) => {
+                            let at = end_of_trailing_comment(text, range.end());
+                            let insert = format!("\n{indent}{}", reindent(&element, indent));
+                            TextEdit::insert(at, style.lines(&insert))
+                        }
+                        None => {
+                            let indent = line_indent(text, range.start());
+                            let insert = format!(" {}", reindent(&element, indent));
+                            TextEdit::insert(range.end(), style.lines(&insert))
+                        }
+                    }
+                }
+                None => insert_into_empty(text, &style, list.syntax(), &element),
+            });
+        }
+        Lookup::Piecewise { bindings } => {
+            return Err(Error::at(
+                bindings[0].syntax().text_range(),
+                ErrorKind::WrongKind {
+                    path: display_path(path),
+                    expected: "a list",
+                },
+            ))
+        }
+        Lookup::Missing { set, rest, sibling } => {
+            let value = format!("[ {element} ]");
+            edits.push(insert_binding(file, &style, &set, &rest, sibling, &value));
+        }
+    }
+    edits.finish(file)
+}
+
+/// The element as one list item: `f x` would be two, and is refused.
+fn parse_element(element: &str) -> Result<ast::Expr, Error> {
+    let expr = parse_expression(element, "ELEMENT")?;
+    let wrapped = format!("[ {element}\n]");
+    let items = match parse_expression(&wrapped, "ELEMENT")? {
+        ast::Expr::List(list) => list.items().count(),
+        _ => 0,
+    };
+    if items != 1 {
+        return Err(Error::new(ErrorKind::BadArgument(format!(
+            "invalid ELEMENT `{element}`: it would be {items} list elements; \
+             wrap it in parentheses to make it one"
+        ))));
+    }
+    Ok(expr)
+}
+
+/// The literal list a value is, or the one it concatenates with `++`.
+fn literal_list(value: &ast::Expr) -> Option<ast::List> {
+    match value {
+        ast::Expr::List(list) => Some(list.clone()),
+        ast::Expr::Paren(paren) => literal_list(&paren.expr()?),
+        // A list passed last to a call, as in `foldr f { } [ ./a.nix ]`.
+        ast::Expr::Apply(apply) => literal_list(&apply.argument()?),
+        ast::Expr::BinOp(op) if op.operator() == Some(ast::BinOpKind::Concat) => {
+            let lhs = op.lhs().and_then(|e| literal_list(&e));
+            lhs.or_else(|| op.rhs().and_then(|e| literal_list(&e)))
+        }
+        _ => None,
+    }
+}

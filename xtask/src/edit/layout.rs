@@ -1,0 +1,180 @@
+//! Where things sit on their lines, and how the file indents: what new text must imitate.
+
+use rowan::{TextRange, TextSize};
+
+/// How a file writes its layout, read off the file itself.
+#[derive(Debug, Clone)]
+pub(super) struct Style {
+    /// One level of indentation: two spaces, four, a tab...
+    pub unit: String,
+    /// `\n` or `\r\n`, whichever the file uses.
+    pub newline: &'static str,
+}
+
+impl Style {
+    pub fn of(text: &str) -> Style {
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        Style {
+            unit: indent_unit(text),
+            newline,
+        }
+    }
+
+    /// Converts text built with `\n` into the file's line endings.
+    pub fn lines(&self, text: &str) -> String {
+        if self.newline == "\n" {
+            text.to_owned()
+        } else {
+            text.replace('\n', self.newline)
+        }
+    }
+}
+
+/// The most common step by which a line's indentation grows over the previous line's.
+fn indent_unit(text: &str) -> String {
+    let mut counts = [0usize; 9];
+    let mut tabs = 0usize;
+    let mut previous = 0usize;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('\t') {
+            tabs += 1;
+        }
+        let width = line.len() - line.trim_start_matches(' ').len();
+        if width > previous && width - previous <= 8 {
+            counts[width - previous] += 1;
+        }
+        previous = width;
+    }
+    let spaces: usize = counts.iter().sum();
+    if tabs > spaces {
+        return "\t".to_owned();
+    }
+    let best = (1..=8)
+        .max_by_key(|&n| (counts[n], n == 2))
+        .filter(|&n| counts[n] > 0);
+    " ".repeat(best.unwrap_or(2))
+}
+
+/// Offset of the start of the line holding `offset`.
+pub(super) fn line_start(text: &str, offset: TextSize) -> TextSize {
+    let at = usize::from(offset);
+    TextSize::from(text[..at].rfind('\n').map_or(0, |i| i + 1) as u32)
+}
+
+/// Offset just past the end of the line holding `offset`, its line break included.
+pub(super) fn line_end_with_break(text: &str, offset: TextSize) -> TextSize {
+    let at = usize::from(offset);
+    TextSize::from(text[at..].find('\n').map_or(text.len(), |i| at + i + 1) as u32)
+}
+
+/// The whitespace before `offset` when only whitespace stands there on its line.
+pub(super) fn indent_before(text: &str, offset: TextSize) -> Option<&str> {
+    let start = line_start(text, offset);
+    let before = &text[TextRange::new(start, offset)];
+    before
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(before)
+}
+
+/// The indentation of the line holding `offset`, whatever follows it.
+pub(super) fn line_indent(text: &str, offset: TextSize) -> &str {
+    let start = usize::from(line_start(text, offset));
+    let line = &text[start..];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// Extends `end` over what belongs to the same line after it: spaces and a trailing comment.
+/// Returns the offset just before the line break (or before trailing spaces when no comment).
+pub(super) fn end_of_trailing_comment(text: &str, end: TextSize) -> TextSize {
+    let at = usize::from(end);
+    let rest = &text[at..];
+    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let after = &rest[spaces..];
+    if after.starts_with('#') {
+        let len = after.find('\n').unwrap_or(after.len());
+        let len = after[..len].trim_end_matches('\r').len();
+        return TextSize::from((at + spaces + len) as u32);
+    }
+    if after.starts_with("/*") {
+        if let Some(close) = after.find("*/") {
+            if !after[..close].contains('\n') {
+                return TextSize::from((at + spaces + close + 2) as u32);
+            }
+        }
+    }
+    end
+}
+
+/// Whether `range` of `text` contains a line break.
+pub(super) fn spans_lines(text: &str, range: TextRange) -> bool {
+    text[range].contains('\n')
+}
+
+/// Indents every line of `text` after the first by `indent`, leaving blank lines empty.
+pub(super) fn reindent(text: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.trim().is_empty() {
+                out.push_str(indent);
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Removes the common indentation of a multi-line argument's continuation lines, so that it can
+/// be re-indented where it lands.
+pub(super) fn dedent_continuation(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    let text = text.trim();
+    let common = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(line.get(common..).unwrap_or(line.trim_start()));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indent_unit_is_read_off_the_file() {
+        assert_eq!(Style::of("{\n  a = {\n    b = 1;\n  };\n}\n").unit, "  ");
+        assert_eq!(
+            Style::of("{\n    a = {\n        b = 1;\n    };\n}\n").unit,
+            "    "
+        );
+        assert_eq!(Style::of("{\n\ta = {\n\t\tb = 1;\n\t};\n}\n").unit, "\t");
+        assert_eq!(Style::of("{ a = 1; }").unit, "  ");
+    }
+
+    #[test]
+    fn trailing_comments_stay_with_their_line() {
+        let text = "a = 1; # one\nb = 2;";
+        assert_eq!(end_of_trailing_comment(text, 6.into()), TextSize::from(12));
+        assert_eq!(
+            end_of_trailing_comment("a = 1;\n", 6.into()),
+            TextSize::from(6)
+        );
+    }
+}

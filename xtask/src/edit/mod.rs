@@ -1,0 +1,27 @@
+//! The edit engine: lossless queries and edits of Nix source through rnix's syntax tree.
+//!
+//! Nothing here knows about monoliths, files on disk or terminals. Every operation takes source
+//! text, computes [`TextEdit`]s against the original tree, and [`EditSet::finish`] applies them,
+//! re-parses the result and refuses it if it does not parse. Errors carry a byte range; only the
+//! CLI turns ranges into line and column.
+
+mod add;
+mod add_line;
+mod attrpath;
+mod error;
+mod layout;
+mod query;
+mod rm;
+mod set;
+mod source;
+mod text_edit;
+
+pub use add::add_list_element;
+pub use add_line::{add_string_line, escape_indented_line};
+pub use attrpath::{parse_attrpath, quote_key};
+pub use error::{Error, ErrorKind};
+pub use query::get_value;
+pub use rm::remove_attr;
+pub use set::set_attr;
+pub use source::{same_syntax, NixFile};
+pub use text_edit::{Change, EditSet, TextEdit};

@@ -1,0 +1,18 @@
+//! NMMM's tool, run as `cargo xtask ...`.
+//!
+//! - [`edit`]: the lossless Nix edit engine (syntax trees and text edits; knows nothing else).
+//! - [`transaction`]: multi-file changes, validated in memory, written atomically.
+//! - [`cli`]: the command line: arguments, diagnostics, diff preview, confirmation.
+
+pub mod cli;
+pub mod edit;
+pub mod transaction;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Runs the tool with `args` (the program name first), as `main` and the machine template's thin
+/// xtask crate do.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    cli::run(args)
+}

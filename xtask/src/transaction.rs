@@ -1,0 +1,142 @@
+//! A set of file changes that lands whole or not at all.
+//!
+//! Every new content is computed and validated in memory before [`Transaction::commit`]; commit
+//! checks that no file changed on disk since it was read, writes each new content to a temporary
+//! file beside its target (keeping the target's mode), and only then renames them all into place.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: PathBuf,
+    /// The content read from disk, or `None` for a file the transaction creates.
+    pub before: Option<String>,
+    /// The new content, or `None` for a file the transaction deletes.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Transaction {
+    changes: Vec<FileChange>,
+}
+
+#[derive(Debug)]
+pub struct CommitError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl Transaction {
+    pub fn new() -> Transaction {
+        Transaction::default()
+    }
+
+    /// Queues a change; a change that changes nothing is dropped.
+    pub fn push(&mut self, change: FileChange) {
+        if change.before != change.after {
+            self.changes.push(change);
+        }
+    }
+
+    pub fn changes(&self) -> &[FileChange] {
+        &self.changes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn commit(&self) -> Result<(), CommitError> {
+        let fail = |path: &Path, message: String| CommitError {
+            path: path.to_owned(),
+            message,
+        };
+        for change in &self.changes {
+            check_unchanged(change).map_err(|m| fail(&change.path, m))?;
+        }
+        let mut staged: Vec<(PathBuf, &FileChange)> = Vec::new();
+        let cleanup = |staged: &[(PathBuf, &FileChange)]| {
+            for (temp, _) in staged {
+                let _ = fs::remove_file(temp);
+            }
+        };
+        for change in &self.changes {
+            if let Some(after) = &change.after {
+                match stage(&change.path, after) {
+                    Ok(temp) => staged.push((temp, change)),
+                    Err(err) => {
+                        cleanup(&staged);
+                        return Err(fail(&change.path, err.to_string()));
+                    }
+                }
+            }
+        }
+        for (temp, change) in &staged {
+            if let Err(err) = fs::rename(temp, &change.path) {
+                cleanup(&staged);
+                return Err(fail(
+                    &change.path,
+                    format!("could not replace the file: {err}"),
+                ));
+            }
+        }
+        for change in self.changes.iter().filter(|c| c.after.is_none()) {
+            fs::remove_file(&change.path).map_err(|e| fail(&change.path, e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+fn check_unchanged(change: &FileChange) -> Result<(), String> {
+    match (&change.before, fs::read_to_string(&change.path)) {
+        (Some(before), Ok(now)) if *before == now => {}
+        (Some(_), Ok(_)) => return Err("the file changed on disk since it was read".to_owned()),
+        (Some(_), Err(err)) => return Err(format!("cannot read the file again: {err}")),
+        (None, Ok(_)) => return Err("the file already exists".to_owned()),
+        (None, Err(_)) => {}
+    }
+    if change.before.is_some() {
+        let meta = fs::metadata(&change.path).map_err(|e| e.to_string())?;
+        if meta.permissions().readonly() {
+            return Err(
+                "the file is read-only; make it writable, then run the command again".to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `content` to a new temporary file beside `path`, with `path`'s permissions.
+fn stage(path: &Path, content: &str) -> io::Result<PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.nmmm-{}.tmp", std::process::id()));
+    let mut file = fs::File::create(&temp)?;
+    let written = file
+        .write_all(content.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| match fs::metadata(path) {
+            Ok(meta) => fs::set_permissions(&temp, meta.permissions()),
+            Err(_) => Ok(()),
+        });
+    if let Err(err) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(err);
+    }
+    Ok(temp)
+}
