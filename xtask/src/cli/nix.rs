@@ -17,6 +17,7 @@ pub enum NixCommand {
     Set {
         file: PathBuf,
         attrpath: String,
+        #[arg(allow_hyphen_values = true)]
         value: String,
         #[command(flatten)]
         flags: WriteFlags,
@@ -32,6 +33,7 @@ pub enum NixCommand {
     Add {
         file: PathBuf,
         attrpath: String,
+        #[arg(allow_hyphen_values = true)]
         element: String,
         #[command(flatten)]
         flags: WriteFlags,
@@ -40,6 +42,7 @@ pub enum NixCommand {
     AddLine {
         file: PathBuf,
         attrpath: String,
+        #[arg(allow_hyphen_values = true)]
         line: String,
         #[command(flatten)]
         flags: WriteFlags,

@@ -105,11 +105,14 @@ fn literal_list(value: &ast::Expr) -> Option<ast::List> {
     match value {
         ast::Expr::List(list) => Some(list.clone()),
         ast::Expr::Paren(paren) => literal_list(&paren.expr()?),
+        ast::Expr::With(with) => literal_list(&with.body()?),
         // A list passed last to a call, as in `foldr f { } [ ./a.nix ]`.
         ast::Expr::Apply(apply) => literal_list(&apply.argument()?),
+        // The last literal list of a concatenation, so that the element lands at the end when
+        // it can: `[ a ] ++ [ b ]` grows on the right, `[ a ] ++ extra` on the left.
         ast::Expr::BinOp(op) if op.operator() == Some(ast::BinOpKind::Concat) => {
-            let lhs = op.lhs().and_then(|e| literal_list(&e));
-            lhs.or_else(|| op.rhs().and_then(|e| literal_list(&e)))
+            let rhs = op.rhs().and_then(|e| literal_list(&e));
+            rhs.or_else(|| op.lhs().and_then(|e| literal_list(&e)))
         }
         _ => None,
     }

@@ -1,0 +1,5 @@
+{
+  "quoted" = 1;
+  bare.nested = 2;
+  ${"dyn"} = 3;
+}

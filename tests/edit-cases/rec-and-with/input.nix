@@ -1,0 +1,1 @@
+with builtins; rec { a = 1; b = a + 1; }

@@ -1,0 +1,8 @@
+{
+	services = {
+		nginx.enable = true;
+	};
+	imports = [
+		./a.nix
+	];
+}
