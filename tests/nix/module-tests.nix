@@ -1,1 +1,236 @@
-{ }
+# The module, evaluated with a stand-in for nixpkgs' `lib` (which is not available here).
+#
+# The stand-in records what the module asks for (mkOption's arguments, mkIf's condition, the
+# merged definitions) instead of running the module system, so these tests check the module's
+# declarations and wiring, not NixOS's merging. lib/'s tests and the VM test cover the rest.
+let
+  nmmm = import ../../lib;
+  module = import ../../modules/nmmm.nix;
+
+  stubLib = {
+    mkOption = args: args // { _type = "option"; };
+    literalExpression = text: {
+      _type = "literalExpression";
+      inherit text;
+    };
+    getExe = package: "${package.outPath}/bin/${package.meta.mainProgram}";
+    mkIf = condition: content: {
+      _type = "if";
+      inherit condition content;
+    };
+    mkMerge = contents: {
+      _type = "merge";
+      inherit contents;
+    };
+    inherit (builtins) mapAttrs;
+    types =
+      let
+        simple = name: { inherit name; };
+        wrap = name: elem: { inherit name elem; };
+      in
+      {
+        str = simple "str";
+        bool = simple "bool";
+        port = simple "port";
+        package = simple "package";
+        listOf = wrap "listOf";
+        attrsOf = wrap "attrsOf";
+        nullOr = wrap "nullOr";
+        submodule = module: {
+          name = "submodule";
+          inherit module;
+        };
+      };
+  };
+
+  shopPackage = {
+    type = "derivation";
+    outPath = "/nix/store/0000000000000000000000000000000-shop";
+    meta.mainProgram = "shop";
+  };
+
+  evaluate = nmmmConfig: module {
+    lib = stubLib;
+    config.nmmm = nmmmConfig;
+  };
+
+  # Every declared option as { path; option; }, submodules included.
+  declarations =
+    let
+      go =
+        path: attrs:
+        builtins.concatLists (
+          map (
+            k:
+            let
+              v = attrs.${k};
+              here = path ++ [ k ];
+            in
+            if (v._type or null) == "option" then
+              [
+                {
+                  path = builtins.concatStringsSep "." here;
+                  option = v;
+                }
+              ]
+              ++ inside here v.type
+            else
+              go here v
+          ) (builtins.attrNames attrs)
+        );
+      inside =
+        path: type:
+        if type.name == "submodule" then
+          go path
+            (type.module {
+              name = "shop";
+              config.package = shopPackage;
+            }).options
+        else if type.name == "attrsOf" then
+          inside (path ++ [ "<name>" ]) type.elem
+        else if type.name == "listOf" then
+          inside (path ++ [ "*" ]) type.elem
+        else if type.name == "nullOr" then
+          inside path type.elem
+        else
+          [ ];
+    in
+    go [ ] (evaluate {
+      acmeEmail = null;
+      monoliths = { };
+    }).options;
+
+  optionAt = path: (builtins.head (builtins.filter (d: d.path == path) declarations)).option;
+
+  # A monolith's option values as the module system would resolve them.
+  shopValues = {
+    domain = "shop.example.com";
+    aliases = [ ];
+    www = true;
+    acme = true;
+    port = 8081;
+    package = shopPackage;
+    exec = "/nix/store/0000000000000000000000000000000-shop/bin/shop";
+    args = [ ];
+    environment = { };
+    environmentFile = null;
+    database.enable = true;
+  };
+  forLib = removeAttrs shopValues [ "package" ];
+in
+{
+  "test: the module declares the options of a monolith and of the machine" = {
+    expr = map (d: d.path) declarations;
+    expected = [
+      "nmmm.acmeEmail"
+      "nmmm.monoliths"
+      "nmmm.monoliths.<name>.acme"
+      "nmmm.monoliths.<name>.aliases"
+      "nmmm.monoliths.<name>.args"
+      "nmmm.monoliths.<name>.database.enable"
+      "nmmm.monoliths.<name>.domain"
+      "nmmm.monoliths.<name>.environment"
+      "nmmm.monoliths.<name>.environmentFile"
+      "nmmm.monoliths.<name>.exec"
+      "nmmm.monoliths.<name>.package"
+      "nmmm.monoliths.<name>.port"
+      "nmmm.monoliths.<name>.www"
+    ];
+  };
+
+  "test: every module option has a type, a description and a default or an example" = {
+    expr = map (d: d.path) (
+      builtins.filter (
+        d:
+        !(
+          d.option ? type
+          && builtins.isString (d.option.description or null)
+          && d.option.description != ""
+          && (d.option ? default || d.option ? example)
+        )
+      ) declarations
+    );
+    expected = [ ];
+  };
+
+  "test: the module's defaults are lib's defaults" = {
+    expr = {
+      inherit (nmmm.withDefaults "shop" { }) www acme aliases args environment environmentFile database;
+    };
+    expected = {
+      www = (optionAt "nmmm.monoliths.<name>.www").default;
+      acme = (optionAt "nmmm.monoliths.<name>.acme").default;
+      aliases = (optionAt "nmmm.monoliths.<name>.aliases").default;
+      args = (optionAt "nmmm.monoliths.<name>.args").default;
+      environment = (optionAt "nmmm.monoliths.<name>.environment").default;
+      environmentFile = (optionAt "nmmm.monoliths.<name>.environmentFile").default;
+      database.enable = (optionAt "nmmm.monoliths.<name>.database.enable").default;
+    };
+  };
+
+  "test: a monolith runs its package's main program by default" = {
+    expr = (optionAt "nmmm.monoliths.<name>.exec").default;
+    expected = "/nix/store/0000000000000000000000000000000-shop/bin/shop";
+  };
+
+  "test: secrets take a string path so a Nix path cannot copy them into the store" = {
+    expr = (optionAt "nmmm.monoliths.<name>.environmentFile").type;
+    expected = {
+      name = "nullOr";
+      elem.name = "str";
+    };
+  };
+
+  "test: the module configures nothing without monoliths" = {
+    expr =
+      (evaluate {
+        acmeEmail = null;
+        monoliths = { };
+      }).config.condition;
+    expected = false;
+  };
+
+  "test: the module hands its monoliths to lib without their packages" = {
+    expr =
+      (evaluate {
+        acmeEmail = "admin@example.com";
+        monoliths.shop = shopValues;
+      }).config;
+    expected = {
+      _type = "if";
+      condition = true;
+      content = {
+        _type = "merge";
+        contents = [
+          { assertions = [ ]; }
+          (nmmm.machineConfig {
+            monoliths.shop = forLib;
+            acmeEmail = "admin@example.com";
+          })
+        ];
+      };
+    };
+  };
+
+  "test: the module turns lib's problems into failing assertions" = {
+    expr =
+      builtins.head
+        (evaluate {
+          acmeEmail = null;
+          monoliths = {
+            shop = shopValues;
+            blog = shopValues // {
+              domain = "blog.example.com";
+            };
+          };
+        }).config.content.contents;
+    expected = {
+      assertions = [
+        {
+          assertion = false;
+          message = "nmmm.monoliths: `blog` and `shop` use the same port 8081; give each monolith its own port";
+        }
+      ];
+    };
+  };
+}

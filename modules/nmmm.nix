@@ -1,0 +1,185 @@
+# The NixOS module: `nmmm.monoliths.<name> = { domain; port; package; }` and the machine runs it.
+#
+# This file declares options and nothing else; ../lib turns their values into the nginx vhosts,
+# ACME certificates, systemd services, users and PostgreSQL entries, and lists the problems that
+# become assertions. It needs nothing from nixpkgs but `lib` (`pkgs` is only used by the caller
+# to build packages).
+{ config, lib, ... }:
+let
+  inherit (lib) mkOption types literalExpression;
+
+  cfg = config.nmmm;
+  nmmm = import ../lib;
+
+  monolithModule =
+    { name, config, ... }:
+    {
+      options = {
+        domain = mkOption {
+          type = types.str;
+          example = "shop.example.com";
+          description = ''
+            The host name the monolith is served under. nginx proxies it to the service, and
+            with {option}`acme` it names the monolith's certificate.
+          '';
+        };
+
+        aliases = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "shop.example.org" ];
+          description = ''
+            More host names that serve the same monolith, each with its own vhost. With
+            {option}`acme` they are names on the domain's certificate, not certificates of their own.
+          '';
+        };
+
+        www = mkOption {
+          type = types.bool;
+          default = true;
+          description = "Whether `www.` followed by the domain redirects to the domain.";
+        };
+
+        acme = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether to serve the monolith over HTTPS only (nginx's `forceSSL`) with one Let's Encrypt
+            certificate covering the domain, `www.` and the aliases. Enabling it accepts the
+            certificate authority's terms ({option}`security.acme.acceptTerms`); set
+            {option}`nmmm.acmeEmail` too.
+          '';
+        };
+
+        port = mkOption {
+          type = types.port;
+          example = 8081;
+          description = ''
+            The TCP port the service listens on at 127.0.0.1, passed to it as `PORT`. Each monolith
+            needs its own, from 1024 up. The firewall keeps it closed: only nginx reaches it.
+          '';
+        };
+
+        package = mkOption {
+          type = types.package;
+          example = literalExpression "pkgs.callPackage ./monoliths/${name} { }";
+          description = "The package of the monolith; {option}`exec` runs its main program by default.";
+        };
+
+        exec = mkOption {
+          type = types.str;
+          default = lib.getExe config.package;
+          defaultText = literalExpression "lib.getExe package";
+          example = literalExpression ''"''${pkgs.${name}}/bin/${name}-server"'';
+          description = "The program the service runs.";
+        };
+
+        args = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [
+            "--workers"
+            "4"
+          ];
+          description = "Arguments passed to {option}`exec`, each quoted for systemd.";
+        };
+
+        environment = mkOption {
+          type = types.attrsOf types.str;
+          default = { };
+          example = {
+            RUST_LOG = "info";
+          };
+          description = ''
+            Environment variables of the service. They end up in the Nix store: put secrets in
+            {option}`environmentFile`. `PORT` and `DATABASE_URL` are set by NMMM and win.
+          '';
+        };
+
+        environmentFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "/run/secrets/${name}.env";
+          description = ''
+            An absolute path on the machine to a file of `NAME=value` lines (systemd's
+            `EnvironmentFile`), read when the service starts. A string, not a Nix path, so the
+            secrets never get copied into the world-readable Nix store.
+          '';
+        };
+
+        database.enable = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether the monolith gets a PostgreSQL database and a role, both named after it with
+            `-` replaced by `_`. The role owns the database and nothing else, has no password and
+            no superuser rights, and logs in over the unix socket with peer authentication as the
+            service's own system user. The service gets `DATABASE_URL`.
+          '';
+        };
+      };
+    };
+
+  # What lib/ works on: the option values, with the package already turned into `exec`.
+  monoliths = lib.mapAttrs (_: m: {
+    inherit (m)
+      domain
+      aliases
+      www
+      acme
+      port
+      exec
+      args
+      environment
+      environmentFile
+      ;
+    database.enable = m.database.enable;
+  }) cfg.monoliths;
+in
+{
+  options.nmmm = {
+    acmeEmail = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "admin@example.com";
+      description = ''
+        The email address Let's Encrypt writes to about the certificates of monoliths with
+        {option}`acme` ({option}`security.acme.defaults.email`).
+      '';
+    };
+
+    monoliths = mkOption {
+      type = types.attrsOf (types.submodule monolithModule);
+      default = { };
+      example = literalExpression ''
+        {
+          shop = {
+            domain = "shop.example.com";
+            port = 8081;
+            package = pkgs.callPackage ./monoliths/shop { };
+          };
+        }
+      '';
+      description = ''
+        The monoliths of this machine, by name. A name is lowercase letters, digits and `-`,
+        starts with a letter and has at most 32 characters: it names the systemd service, and
+        (with `-` replaced by `_`) the system user, the PostgreSQL role and the database.
+      '';
+    };
+  };
+
+  config = lib.mkIf (cfg.monoliths != { }) (
+    lib.mkMerge [
+      {
+        assertions = map (message: {
+          assertion = false;
+          inherit message;
+        }) (nmmm.problems { inherit monoliths; });
+      }
+      (nmmm.machineConfig {
+        inherit monoliths;
+        inherit (cfg) acmeEmail;
+      })
+    ]
+  );
+}
