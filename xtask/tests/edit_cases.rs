@@ -11,8 +11,10 @@ mod support;
 use std::fs;
 use std::path::Path;
 
-use serde_json::Value;
-use support::{nix_eval_expr, nix_eval_file, nix_parse_file, repo_root, transcript, xtask, TempDir};
+use support::{
+    expected_value, nix_eval_expr, nix_eval_file, nix_parse_file, repo_root, transcript, xtask,
+    TempDir,
+};
 
 #[test]
 fn edit_cases() {
@@ -25,9 +27,7 @@ fn edit_cases() {
     assert!(names.len() >= 40, "only {} edit cases", names.len());
     let failures: Vec<String> = names
         .iter()
-        .filter(|name| {
-            std::panic::catch_unwind(|| run_case(name, &root.join(name))).is_err()
-        })
+        .filter(|name| std::panic::catch_unwind(|| run_case(name, &root.join(name))).is_err())
         .cloned()
         .collect();
     assert!(failures.is_empty(), "failing edit cases: {failures:?}");
@@ -46,7 +46,11 @@ fn read_case(dir: &Path) -> Case {
     let attrpath = lines.next().expect("args: ATTRPATH").to_owned();
     let rest: Vec<&str> = lines.collect();
     let argument = (!rest.is_empty()).then(|| rest.join("\n"));
-    Case { op, attrpath, argument }
+    Case {
+        op,
+        attrpath,
+        argument,
+    }
 }
 
 fn run_case(name: &str, dir: &Path) {
@@ -68,15 +72,25 @@ fn run_case(name: &str, dir: &Path) {
     insta::assert_snapshot!(name, transcript(&out));
     let after = fs::read_to_string(&file).unwrap();
 
-    assert!(input_parses || !out.status.success(), "{name}: Nix rejects the input, the tool did not");
+    assert!(
+        input_parses || !out.status.success(),
+        "{name}: Nix rejects the input, the tool did not"
+    );
     if !out.status.success() || case.op == "get" {
-        assert_eq!(after, input, "{name}: a failed edit or a get changed the file");
+        assert_eq!(
+            after, input,
+            "{name}: a failed edit or a get changed the file"
+        );
         return;
     }
 
     // The result parses, with rnix and with Nix.
-    assert!(rnix::Root::parse(&after).errors().is_empty(), "{name}: rnix rejects the result");
-    nix_parse_file(&file).unwrap_or_else(|e| panic!("{name}: Nix rejects the result: {e}\n{after}"));
+    assert!(
+        rnix::Root::parse(&after).errors().is_empty(),
+        "{name}: rnix rejects the result"
+    );
+    nix_parse_file(&file)
+        .unwrap_or_else(|e| panic!("{name}: Nix rejects the result: {e}\n{after}"));
 
     // Bytes outside the edit are identical: one region changed, of the operation's kind.
     let prefix = common_prefix(&input, &after);
@@ -84,12 +98,19 @@ fn run_case(name: &str, dir: &Path) {
     let removed = &input[prefix..input.len() - suffix];
     let added = &after[prefix..after.len() - suffix];
     match case.op.as_str() {
-        "add" | "add-line" => assert!(removed.is_empty(), "{name}: an addition removed {removed:?}"),
+        "add" | "add-line" => assert!(
+            removed.is_empty(),
+            "{name}: an addition removed {removed:?}"
+        ),
         "rm" => assert!(added.is_empty(), "{name}: a removal added {added:?}"),
         _ => {}
     }
     if case.op != "rm" {
-        assert_eq!(added.contains("\r\n"), input.contains("\r\n") && added.contains('\n'), "{name}: line endings");
+        assert_eq!(
+            added.contains("\r\n"),
+            input.contains("\r\n") && added.contains('\n'),
+            "{name}: line endings"
+        );
     }
 
     // A second identical edit changes nothing (a second removal finds nothing to remove).
@@ -100,90 +121,28 @@ fn run_case(name: &str, dir: &Path) {
         "{name}: the second run: {}",
         transcript(&again)
     );
-    assert_eq!(fs::read_to_string(&file).unwrap(), after, "{name}: the edit is not idempotent");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        after,
+        "{name}: the edit is not idempotent"
+    );
 
     // Where the input is a pure attribute set, the result means exactly what was asked.
     let before_file = temp.path().join("before.nix");
     fs::write(&before_file, &input).unwrap();
     if let Ok(before) = nix_eval_file(&before_file) {
-        if let Some(expected) = expected_value(&case, before) {
+        let argument = case.argument.as_deref().unwrap_or("");
+        let evaluated = nix_eval_expr(argument).ok();
+        if let Some(expected) =
+            expected_value(&case.op, &case.attrpath, argument, evaluated, before)
+        {
             let got = nix_eval_file(&file).unwrap_or_else(|e| panic!("{name}: eval failed: {e}"));
-            assert_eq!(got, expected, "{name}: the result evaluates to something else");
+            assert_eq!(
+                got, expected,
+                "{name}: the result evaluates to something else"
+            );
         }
     }
-}
-
-/// The value the edited file must evaluate to, or `None` when the argument does not evaluate
-/// on its own (it names variables of the file).
-fn expected_value(case: &Case, mut value: Value) -> Option<Value> {
-    let path = parse_path(&case.attrpath);
-    let (last, parents) = path.split_last().unwrap();
-    let argument = case.argument.as_deref().unwrap_or("");
-    let evaluated = match case.op.as_str() {
-        "set" | "add" => Some(nix_eval_expr(argument).ok()?),
-        _ => None,
-    };
-    let mut slot = &mut value;
-    for key in parents {
-        slot = slot.as_object_mut()?.entry(key.clone()).or_insert(Value::Object(Default::default()));
-    }
-    let set = slot.as_object_mut()?;
-    match case.op.as_str() {
-        "set" => {
-            set.insert(last.clone(), evaluated?);
-        }
-        "rm" => {
-            set.remove(last);
-        }
-        "add" => {
-            let list = set.entry(last.clone()).or_insert(Value::Array(vec![]));
-            let element = evaluated?;
-            let items = list.as_array_mut()?;
-            if !items.contains(&element) {
-                items.push(element);
-            }
-        }
-        "add-line" => {
-            let string = set.entry(last.clone()).or_insert(Value::String(String::new()));
-            let Value::String(s) = string else { return None };
-            if !s.lines().any(|l| l.trim() == argument.trim()) {
-                s.push_str(argument);
-                s.push('\n');
-            }
-        }
-        _ => return None,
-    }
-    // Parents emptied by a removal go with it.
-    if case.op == "rm" {
-        prune_empty(&mut value, &path[..path.len() - 1]);
-    }
-    Some(value)
-}
-
-fn prune_empty(value: &mut Value, path: &[String]) {
-    if let Some((first, rest)) = path.split_first() {
-        if let Some(child) = value.get_mut(first) {
-            prune_empty(child, rest);
-            if child.as_object().is_some_and(|o| o.is_empty()) {
-                value.as_object_mut().unwrap().remove(first);
-            }
-        }
-    }
-}
-
-fn parse_path(path: &str) -> Vec<String> {
-    let mut segments = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in path.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '.' if !quoted => segments.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    segments.push(current);
-    segments
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
@@ -192,6 +151,14 @@ fn common_prefix(a: &str, b: &str) -> usize {
 }
 
 fn common_suffix(a: &str, b: &str) -> usize {
-    let n = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
-    (0..=n).rev().find(|&i| a.is_char_boundary(a.len() - i)).unwrap()
+    let n = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (0..=n)
+        .rev()
+        .find(|&i| a.is_char_boundary(a.len() - i))
+        .unwrap()
 }

@@ -49,13 +49,11 @@ pub enum NixCommand {
     },
 }
 
+/// One engine operation on a parsed file and attribute path.
+type Operation = Box<dyn Fn(&NixFile, &[String]) -> Result<Change, Error>>;
+
 pub fn run(cmd: NixCommand) -> Result<(), Failure> {
-    let (file, attrpath, flags, op): (
-        _,
-        _,
-        _,
-        Box<dyn Fn(&NixFile, &[String]) -> Result<Change, Error>>,
-    ) = match cmd {
+    let (file, attrpath, flags, op): (_, _, _, Operation) = match cmd {
         NixCommand::Get { file, attrpath } => return get(&file, &attrpath),
         NixCommand::Set {
             file,

@@ -4,9 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// A fresh temporary directory, removed when dropped.
@@ -60,7 +65,11 @@ pub fn xtask(dir: &Path, args: &[&str]) -> Output {
 
 fn nix_instantiate() -> Command {
     // The oracle is required: a missing Nix must fail the test, never skip it.
-    if Command::new("nix-instantiate").arg("--version").output().is_err() {
+    if Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         panic!(
             "nix-instantiate is missing: install Debian's nix-bin \
              (apt-get install -y nix-bin), as .ci/run does"
@@ -89,7 +98,11 @@ pub fn nix_parse_text(text: &str) -> Result<(), String> {
 
 /// `nix-instantiate --eval --strict --json` of a file.
 pub fn nix_eval_file(path: &Path) -> Result<serde_json::Value, String> {
-    let out = nix_instantiate().args(["--eval", "--strict", "--json"]).arg(path).output().unwrap();
+    let out = nix_instantiate()
+        .args(["--eval", "--strict", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("nix prints JSON"))
     } else {
@@ -99,7 +112,10 @@ pub fn nix_eval_file(path: &Path) -> Result<serde_json::Value, String> {
 
 /// `nix-instantiate --eval --strict --json -E EXPR`.
 pub fn nix_eval_expr(expr: &str) -> Result<serde_json::Value, String> {
-    let out = nix_instantiate().args(["--eval", "--strict", "--json", "-E", expr]).output().unwrap();
+    let out = nix_instantiate()
+        .args(["--eval", "--strict", "--json", "-E", expr])
+        .output()
+        .unwrap();
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("nix prints JSON"))
     } else {
@@ -111,8 +127,93 @@ pub fn nix_eval_expr(expr: &str) -> Result<serde_json::Value, String> {
 pub fn transcript(out: &Output) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".to_owned(), |c| c.to_string()),
+        out.status
+            .code()
+            .map_or("signal".to_owned(), |c| c.to_string()),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// The value the edited file must evaluate to, or `None` when the argument does not evaluate
+/// on its own (it names variables of the file).
+/// The value a file must evaluate to after the operation `op` at `attrpath`, given the file's
+/// value before and the argument with its value (for `set` and `add`).
+pub fn expected_value(
+    op: &str,
+    attrpath: &str,
+    argument: &str,
+    evaluated: Option<Value>,
+    mut value: Value,
+) -> Option<Value> {
+    let path = parse_path(attrpath);
+    let (last, parents) = path.split_last().unwrap();
+    let mut slot = &mut value;
+    for key in parents {
+        slot = slot
+            .as_object_mut()?
+            .entry(key.clone())
+            .or_insert(Value::Object(Default::default()));
+    }
+    let set = slot.as_object_mut()?;
+    match op {
+        "set" => {
+            set.insert(last.clone(), evaluated?);
+        }
+        "rm" => {
+            set.remove(last);
+        }
+        "add" => {
+            let list = set.entry(last.clone()).or_insert(Value::Array(vec![]));
+            let element = evaluated?;
+            let items = list.as_array_mut()?;
+            if !items.contains(&element) {
+                items.push(element);
+            }
+        }
+        "add-line" => {
+            let string = set
+                .entry(last.clone())
+                .or_insert(Value::String(String::new()));
+            let Value::String(s) = string else {
+                return None;
+            };
+            if !s.lines().any(|l| l.trim() == argument.trim()) {
+                s.push_str(argument);
+                s.push('\n');
+            }
+        }
+        _ => return None,
+    }
+    // Parents emptied by a removal go with it.
+    if op == "rm" {
+        prune_empty(&mut value, &path[..path.len() - 1]);
+    }
+    Some(value)
+}
+
+fn prune_empty(value: &mut Value, path: &[String]) {
+    if let Some((first, rest)) = path.split_first() {
+        if let Some(child) = value.get_mut(first) {
+            prune_empty(child, rest);
+            if child.as_object().is_some_and(|o| o.is_empty()) {
+                value.as_object_mut().unwrap().remove(first);
+            }
+        }
+    }
+}
+
+pub fn parse_path(path: &str) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => segments.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    segments.push(current);
+    segments
 }
