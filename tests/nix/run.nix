@@ -4,7 +4,11 @@
 #
 #   nix-instantiate --eval --strict --json tests/nix/run.nix -A failed
 let
-  tests = import ./lib-tests.nix // import ./schema-tests.nix // import ./module-tests.nix;
+  tests =
+    import ./lib-tests.nix
+    // import ./schema-tests.nix
+    // import ./module-tests.nix
+    // import ./flake-tests.nix;
 
   run =
     name:

@@ -311,3 +311,46 @@ fn template_service_answers_and_reports_its_database() {
         );
     }
 }
+
+/// Cargo.lock's `[[package]]` entries, sorted: renaming the root package moves its entry.
+fn lock_entries(text: &str) -> Vec<String> {
+    let mut entries: Vec<String> = text.split("\n\n").map(str::to_string).collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn machine_template_example_is_the_monolith_template_renamed() {
+    let root = repo_root();
+    let template = root.join("templates/monolith");
+    let example = root.join("templates/default/monoliths/hello");
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "default.nix",
+        ".gitignore",
+        "src/main.rs",
+    ] {
+        let read = |dir: &Path| {
+            std::fs::read_to_string(dir.join(file))
+                .unwrap_or_else(|err| panic!("{}: {err}", dir.join(file).display()))
+        };
+        // The rename rule `cargo xtask new-monolith` applies: every "monolith" string literal
+        // becomes the new name.
+        let renamed_back = read(&example).replace("\"hello\"", "\"monolith\"");
+        let original = read(&template);
+        if file == "Cargo.lock" {
+            assert_eq!(
+                lock_entries(&renamed_back),
+                lock_entries(&original),
+                "templates/default/monoliths/hello/Cargo.lock differs from templates/monolith's"
+            );
+        } else {
+            assert_eq!(
+                renamed_back, original,
+                "templates/default/monoliths/hello/{file} differs from templates/monolith/{file} \
+                 beyond the name; copy the template again"
+            );
+        }
+    }
+}
