@@ -88,7 +88,12 @@ rec {
       ${m.domain}.extraDomainNames = builtins.tail (hostNames m);
     };
 
-  databaseUrl = m: "postgresql:///${names.roleName m.name}?host=${socketDirectory}&user=${names.roleName m.name}";
+  databaseUrl =
+    m:
+    let
+      role = names.roleName m.name;
+    in
+    "postgresql:///${role}?host=${socketDirectory}&user=${role}";
 
   # The role and database are both named after the monolith; `ensureDBOwnership` needs exactly
   # that. The role is created without superuser, createdb or password: it reaches PostgreSQL only

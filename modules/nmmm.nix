@@ -30,7 +30,8 @@ let
           example = [ "shop.example.org" ];
           description = ''
             More host names that serve the same monolith, each with its own vhost. With
-            {option}`acme` they are names on the domain's certificate, not certificates of their own.
+            {option}`acme` they are names on the domain's certificate, not certificates of their
+            own.
           '';
         };
 
@@ -63,7 +64,9 @@ let
         package = mkOption {
           type = types.package;
           example = literalExpression "pkgs.callPackage ./monoliths/${name} { }";
-          description = "The package of the monolith; {option}`exec` runs its main program by default.";
+          description = ''
+            The package of the monolith; {option}`exec` runs its main program by default.
+          '';
         };
 
         exec = mkOption {

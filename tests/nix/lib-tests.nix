@@ -99,7 +99,9 @@ in
 
   "test: a monolith without acme has no TLS and asks for no certificate" = {
     expr = {
-      vhosts = builtins.mapAttrs (_: v: builtins.attrNames v) (vhostsOf "shop" (shop // { acme = false; }));
+      vhosts = builtins.mapAttrs (_: v: builtins.attrNames v) (
+        vhostsOf "shop" (shop // { acme = false; })
+      );
       certificates = nmmm.monolithCertificates "shop" (shop // { acme = false; });
     };
     expected = {
@@ -437,7 +439,8 @@ in
 
   "test: PostgreSQL is enabled only when a monolith has a database" = {
     expr = {
-      withoutDatabase = (machine { shop = shop // { database.enable = false; }; }).services ? postgresql;
+      withoutDatabase =
+        (machine { shop = shop // { database.enable = false; }; }).services ? postgresql;
       withDatabase = (machine { inherit shop blog; }).services.postgresql.enable;
       databases = (machine { inherit shop blog; }).services.postgresql.ensureDatabases;
     };

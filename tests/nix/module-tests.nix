@@ -155,7 +155,15 @@ in
 
   "test: the module's defaults are lib's defaults" = {
     expr = {
-      inherit (nmmm.withDefaults "shop" { }) www acme aliases args environment environmentFile database;
+      inherit (nmmm.withDefaults "shop" { })
+        www
+        acme
+        aliases
+        args
+        environment
+        environmentFile
+        database
+        ;
     };
     expected = {
       www = (optionAt "nmmm.monoliths.<name>.www").default;

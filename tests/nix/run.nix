@@ -23,7 +23,9 @@ let
       passed = attempt.success && got == test.expected;
     };
 
-  misnamed = builtins.filter (name: builtins.substring 0 6 name != "test: ") (builtins.attrNames tests);
+  misnamed = builtins.filter (name: builtins.substring 0 6 name != "test: ") (
+    builtins.attrNames tests
+  );
   results = map run (builtins.attrNames tests);
   failures =
     map (r: removeAttrs r [ "passed" ]) (builtins.filter (r: !r.passed) results)

@@ -23,7 +23,9 @@ let
           parts = builtins.filter builtins.isString (builtins.split "[.]" name);
         in
         builtins.genList (i: {
-          name = builtins.concatStringsSep "." (builtins.genList (j: builtins.elemAt parts j) (i + 1));
+          name = builtins.concatStringsSep "." (
+            builtins.genList (j: builtins.elemAt parts j) (i + 1)
+          );
           value = true;
         }) (builtins.length parts - 1)
       ) (builtins.attrNames declared)
@@ -140,7 +142,8 @@ let
     else if t == "(optionally newline-terminated) single-line string" then
       builtins.isString v && builtins.match "[^\n]*\n?" v != null
     else if m "string matching the pattern (.*)" != null then
-      builtins.isString v && builtins.match (builtins.head (m "string matching the pattern (.*)")) v != null
+      builtins.isString v
+      && builtins.match (builtins.head (m "string matching the pattern (.*)")) v != null
     else if t == "signed integer" then
       builtins.isInt v
     else if m "16 bit unsigned integer.*" != null then
@@ -169,7 +172,8 @@ let
     else if m "list of (.*)" != null then
       builtins.isList v && builtins.all (matches (builtins.head (m "list of (.*)"))) v
     else if m "attribute set of (.*)" != null then
-      builtins.isAttrs v && builtins.all (matches (builtins.head (m "attribute set of (.*)"))) (builtins.attrValues v)
+      builtins.isAttrs v
+      && builtins.all (matches (builtins.head (m "attribute set of (.*)"))) (builtins.attrValues v)
     else if m "function that evaluates to .*" != null then
       builtins.isFunction v
     else if m "(.*) convertible to it" != null then
@@ -209,6 +213,13 @@ let
 
   join = path: builtins.concatStringsSep "." path;
 
+  # Walks every attribute of `v` one level down.
+  intoAttrs =
+    path: shown: v:
+    builtins.concatLists (
+      map (k: walk (path ++ [ k ]) (shown ++ [ k ]) v.${k}) (builtins.attrNames v)
+    );
+
   # `path` is the declared name so far (with `<name>` and `*`), `shown` the concrete one.
   walk =
     path: shown: v:
@@ -224,7 +235,7 @@ let
       else
         descend opt path shown v
     else if (path == [ ] || prefixes ? ${name}) && builtins.isAttrs v then
-      builtins.concatLists (map (k: walk (path ++ [ k ]) (shown ++ [ k ]) v.${k}) (builtins.attrNames v))
+      intoAttrs path shown v
     else
       [ "${join shown}: NixOS has no option `${name}`" ];
 
@@ -238,7 +249,7 @@ let
         levels: path: shown: v:
         if levels == [ ] then
           if builtins.isAttrs v then
-            builtins.concatLists (map (k: walk (path ++ [ k ]) (shown ++ [ k ]) v.${k}) (builtins.attrNames v))
+            intoAttrs path shown v
           else
             [ "${join shown}: expected an attribute set (a submodule), got ${builtins.typeOf v}" ]
         else if builtins.head levels == "<name>" then
@@ -254,7 +265,9 @@ let
           builtins.concatLists (
             builtins.genList (
               i:
-              into (builtins.tail levels) (path ++ [ "*" ]) (shown ++ [ (toString i) ]) (builtins.elemAt v i)
+              into (builtins.tail levels) (path ++ [ "*" ]) (shown ++ [ (toString i) ]) (
+                builtins.elemAt v i
+              )
             ) (builtins.length v)
           )
         else
