@@ -3,7 +3,9 @@
 //! - [`edit`]: the lossless Nix edit engine (syntax trees and text edits; knows nothing else).
 //! - [`transaction`]: multi-file changes, validated in memory, written atomically.
 //! - [`cli`]: the command line: arguments, diagnostics, diff preview, confirmation.
+//! - [`bench`]: `cargo xtask bench`, whole-process timings beside peer tools.
 
+pub mod bench;
 pub mod cli;
 pub mod edit;
 pub mod transaction;

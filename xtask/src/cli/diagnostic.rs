@@ -75,6 +75,6 @@ mod tests {
         assert_eq!(index.line_col(0.into()), (1, 1));
         assert_eq!(index.line_col(5.into()), (2, 2));
         assert_eq!(index.line(2), "çd");
-        assert_eq!(index.line_col(9.into()), (3, 1));
+        assert_eq!(index.line_col(8.into()), (3, 1));
     }
 }

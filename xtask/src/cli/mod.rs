@@ -32,6 +32,12 @@ enum Command {
     /// Query and edit Nix files losslessly
     #[command(subcommand)]
     Nix(nix::NixCommand),
+    /// Time the edit engine beside nix-editor and `nix-instantiate --parse` (build with --release)
+    Bench {
+        /// Runs per figure
+        #[arg(long, default_value_t = 21)]
+        runs: usize,
+    },
 }
 
 /// How a command that writes asks before it writes.
@@ -60,6 +66,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let result = match cli.command {
         Command::Nix(cmd) => nix::run(cmd),
+        Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
+            eprintln!("error: {err}");
+            Failure(2)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

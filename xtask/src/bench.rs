@@ -1,0 +1,185 @@
+//! `cargo xtask bench`: whole-process timings of the edit engine's CLI beside its closest peer,
+//! nix-editor (`cargo install nix-editor`), and beside `nix-instantiate --parse` of the same
+//! file: a generated NixOS-like configuration of about 6,000 lines and 340 KB. Runs alternate
+//! between the tools so that drift in the machine's speed hits all alike; medians are reported,
+//! with ratios. Build with `--release` for figures that mean anything.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The generated file: `services.svcN = { ... };` blocks and a package list, in nixfmt style.
+pub fn generate_config(blocks: usize) -> String {
+    let mut out = String::from(
+        "{ config, pkgs, ... }:\n\n{\n  imports = [\n    ./hardware-configuration.nix\n  ];\n\n",
+    );
+    for i in 0..blocks {
+        out.push_str(&format!(
+            "  # Service {i}: one of the many small web services of this machine, each with its own port, its own\n  # user, its own database and its own settings; written by hand over the years, as configurations are.\n  services.svc{i} = {{\n    enable = true;\n    description = \"Service number {i}, which answers the requests of its customers all day long, from early in the morning until late at night, in every time zone\";\n    port = {port};\n    user = \"svc{i}\"; # the unit's own user, which is also its database role, so that peer authentication matches it\n    environment = {{\n      RUST_LOG = \"info,svc{i}=debug,tower_http=info,sqlx=warn,hyper=warn,h2=warn,rustls=warn,reqwest=info\";\n      DATABASE_URL = \"postgresql:///svc{i}?host=/run/postgresql&application_name=svc{i}\";\n    }};\n    settings = {{\n      workers = {workers}; # one per core is plenty for the traffic it sees on an ordinary day; raise it before a sale\n      timeout = 30; # seconds, before nginx gives up on it\n      hosts = [\n        \"svc{i}.example.com\" # the bare domain, where the site lives and its certificate is issued\n        \"www.svc{i}.example.com\" # redirected to the bare domain by nginx, with the same certificate\n      ];\n    }};\n  }};\n\n",
+            port = 10000 + i,
+            workers = 1 + i % 8
+        ));
+    }
+    out.push_str("  environment.systemPackages = [\n    pkgs.git\n    pkgs.vim\n  ];\n}\n");
+    out
+}
+
+struct Tool {
+    name: &'static str,
+    program: PathBuf,
+}
+
+pub fn run(runs: usize) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; run `cargo run --release -p xtask -- bench`");
+    }
+    let dir = std::env::temp_dir().join(format!("nmmm-bench-{}", std::process::id()));
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let original = generate_config(285);
+    let file = dir.join("configuration.nix");
+    println!(
+        "file: {} lines, {} KB; {runs} alternating runs per figure, medians\n",
+        original.lines().count(),
+        original.len() / 1024
+    );
+
+    let nmmm = Tool {
+        name: "nmmm",
+        program: std::env::current_exe().map_err(|e| e.to_string())?,
+    };
+    let peer = find("nix-editor").map(|program| Tool {
+        name: "nix-editor",
+        program,
+    });
+    if peer.is_none() {
+        println!("nix-editor not found on PATH: install it with `cargo install nix-editor`\n");
+    }
+    let nix = find("nix-instantiate");
+
+    // (label, our arguments, nix-editor's arguments) for the same edit.
+    let deep = "services.svc150.settings.workers";
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("get", vec!["nix", "get", "F", deep], vec!["F", deep]),
+        (
+            "set existing",
+            vec!["nix", "set", "F", deep, "42", "--yes"],
+            vec!["F", deep, "-v", "42", "-i"],
+        ),
+        (
+            "set new",
+            vec![
+                "nix",
+                "set",
+                "F",
+                "services.svc150.group",
+                "\"web\"",
+                "--yes",
+            ],
+            vec!["F", "services.svc150.group", "-v", "\"web\"", "-i"],
+        ),
+        (
+            "add to list",
+            vec![
+                "nix",
+                "add",
+                "F",
+                "environment.systemPackages",
+                "pkgs.htop",
+                "--yes",
+            ],
+            vec!["F", "environment.systemPackages", "-a", "pkgs.htop", "-i"],
+        ),
+        (
+            "rm",
+            vec!["nix", "rm", "F", "services.svc150.user", "--yes"],
+            vec!["F", "services.svc150.user", "-d", "-i"],
+        ),
+    ];
+
+    let parse_time = nix.as_ref().map(|nix| {
+        median((0..runs).map(|_| {
+            fs::write(&file, &original).unwrap();
+            time(nix, &["--parse".as_ref(), file.as_os_str()], &dir)
+        }))
+    });
+    match parse_time {
+        Some(t) => println!("nix-instantiate --parse: {:.1} ms\n", ms(t)),
+        None => println!("nix-instantiate not found: install Debian's nix-bin\n"),
+    }
+    println!(
+        "{:<14} {:>10} {:>12} {:>14} {:>16}",
+        "edit", "nmmm ms", "nix-editor ms", "vs nix-editor", "vs nix --parse"
+    );
+    for (label, ours, theirs) in &cases {
+        let mut ours_t = Vec::new();
+        let mut theirs_t = Vec::new();
+        for _ in 0..runs {
+            fs::write(&file, &original).unwrap();
+            ours_t.push(time(&nmmm.program, &subst(ours, &file), &dir));
+            if let Some(peer) = &peer {
+                fs::write(&file, &original).unwrap();
+                theirs_t.push(time(&peer.program, &subst(theirs, &file), &dir));
+            }
+        }
+        let o = median(ours_t.into_iter());
+        let t = (!theirs_t.is_empty()).then(|| median(theirs_t.into_iter()));
+        println!(
+            "{:<14} {:>10.1} {:>12} {:>14} {:>16}",
+            label,
+            ms(o),
+            t.map_or("-".to_owned(), |t| format!("{:.1}", ms(t))),
+            t.map_or("-".to_owned(), |t| format!("{:.2}x", ms(o) / ms(t))),
+            parse_time.map_or("-".to_owned(), |p| format!("{:.2}x", ms(o) / ms(p))),
+        );
+    }
+    let _ = nmmm.name;
+    let _ = fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn subst<'a>(args: &'a [&'a str], file: &'a Path) -> Vec<&'a std::ffi::OsStr> {
+    args.iter()
+        .map(|a| {
+            if *a == "F" {
+                file.as_os_str()
+            } else {
+                a.as_ref()
+            }
+        })
+        .collect()
+}
+
+fn time(program: &Path, args: &[&std::ffi::OsStr], dir: &Path) -> Duration {
+    let start = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null())
+        .status();
+    let elapsed = start.elapsed();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("warning: {} {:?} failed", program.display(), args);
+    }
+    elapsed
+}
+
+fn median(times: impl Iterator<Item = Duration>) -> Duration {
+    let mut times: Vec<Duration> = times.collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn find(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
