@@ -7,6 +7,7 @@ let
   names = import ./names.nix;
   monolith = import ./monolith.nix;
   machine = import ./machine.nix;
+  fleet = import ./fleet.nix;
 in
 {
   inherit (names) validName nameProblem roleName;
@@ -14,7 +15,17 @@ in
     machineConfig
     problems
     conflicts
+    portConflicts
+    hostNameConflicts
     defaultVhost
+    ;
+
+  # Fleets: which host runs which monolith, and one NixOS configuration per host.
+  inherit (fleet)
+    place
+    hostMonoliths
+    hostProblems
+    mkFleet
     ;
 
   # One monolith at a time; `name` is the attribute name under `nmmm.monoliths`.

@@ -5,6 +5,7 @@
 let
   names = import ./names.nix;
   monolith = import ./monolith.nix;
+  fleet = import ./fleet.nix;
 
   optionalAttrs = cond: attrs: if cond then attrs else { };
   mergeAll = builtins.foldl' (a: b: a // b) { };
@@ -43,48 +44,80 @@ rec {
   };
 
   # Two monoliths on one port, or one host name claimed twice.
-  conflicts =
-    monoliths:
-    let
-      ms = builtins.attrValues (normalize monoliths);
-      ports = duplicates (
-        map (m: {
-          key = toString m.port;
-          owner = m.name;
-        }) ms
-      );
-      hosts = duplicates (
-        concatMap (
-          m:
-          map (host: {
-            key = host;
+  conflicts = monoliths: portConflicts "" monoliths ++ hostNameConflicts monoliths;
+
+  # Two monoliths on one port; `where` ends the subject, like " on web1".
+  portConflicts =
+    where: monoliths:
+    map
+      (
+        d:
+        "nmmm.monoliths: ${quoteAll d.owners} use the same port ${d.key}${where}; give each monolith its own port"
+      )
+      (
+        duplicates (
+          map (m: {
+            key = toString m.port;
             owner = m.name;
-          }) (monolith.hostNames m)
-        ) ms
+          }) (builtins.attrValues (normalize monoliths))
+        )
       );
-    in
-    map (
-      d:
-      "nmmm.monoliths: ${quoteAll d.owners} use the same port ${d.key}; give each monolith its own port"
-    ) ports
-    ++ map (
-      d:
-      let
-        owners = unique d.owners;
-      in
-      if builtins.length owners == 1 then
-        "nmmm.monoliths.${builtins.head owners}: answers to ${d.key} twice (domain, www. or aliases); list each host name once"
-      else
-        "nmmm.monoliths: ${quoteAll owners} both answer to ${d.key}; a host name belongs to one monolith"
-    ) hosts;
+
+  # One host name claimed twice, by one monolith or by two.
+  hostNameConflicts =
+    monoliths:
+    map
+      (
+        d:
+        let
+          owners = unique d.owners;
+        in
+        if builtins.length owners == 1 then
+          "nmmm.monoliths.${builtins.head owners}: answers to ${d.key} twice (domain, www. or aliases); list each host name once"
+        else
+          "nmmm.monoliths: ${quoteAll owners} both answer to ${d.key}; a host name belongs to one monolith"
+      )
+      (
+        duplicates (
+          concatMap (
+            m:
+            map (host: {
+              key = host;
+              owner = m.name;
+            }) (monolith.hostNames m)
+          ) (builtins.attrValues (normalize monoliths))
+        )
+      );
 
   # Everything the module turns into assertions, as messages.
+  #
+  # Without `hosts` the monoliths share one machine. With them, they are a fleet: ports must be
+  # unique on each host only, host names in the whole fleet, and every monolith needs a place.
+  # Every host reports the problems of the whole fleet, since all hosts share one description.
   problems =
     {
       monoliths,
+      hosts ? { },
+      currentHost ? null,
       ...
     }:
     let
+      placement = fleet.place { inherit hosts monoliths; };
+      fleetProblems =
+        fleet.hostProblems hosts
+        ++ placement.problems
+        ++ concatMap (
+          host:
+          portConflicts " on ${host}" (fleet.hostMonoliths {
+            inherit hosts monoliths host;
+          })
+        ) (builtins.attrNames hosts)
+        ++ hostNameConflicts monoliths;
+      currentHostProblems =
+        if currentHost != null && !(hosts ? ${currentHost}) then
+          [ "nmmm.currentHost: `${currentHost}` is not a host of nmmm.hosts" ]
+        else
+          [ ];
       ms = builtins.attrValues (normalize monoliths);
       anyDatabase = builtins.any (m: m.database.enable) ms;
       perMonolith =
@@ -133,7 +166,9 @@ rec {
           )
         ];
     in
-    concatMap perMonolith ms ++ conflicts monoliths;
+    concatMap perMonolith ms
+    ++ (if hosts == { } then conflicts monoliths else fleetProblems)
+    ++ currentHostProblems;
 
   # The NixOS configuration of a machine running `monoliths`.
   #

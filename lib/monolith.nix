@@ -25,6 +25,7 @@ rec {
   inherit escapeExecArg databaseUnit;
 
   defaults = {
+    host = null;
     aliases = [ ];
     www = true;
     acme = true;

@@ -110,6 +110,17 @@ let
           '';
         };
 
+        host = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "web1";
+          description = ''
+            The host of {option}`nmmm.hosts` that runs the monolith. When null, NMMM places it
+            on the host with the most free capacity; `cargo xtask place` writes that choice back
+            here, so that adding a monolith never moves another.
+          '';
+        };
+
         database.enable = mkOption {
           type = types.bool;
           default = true;
@@ -123,9 +134,52 @@ let
       };
     };
 
+  hostModule = _: {
+    options = {
+      address = mkOption {
+        type = types.str;
+        example = "web1.example.com";
+        description = "The host name or IP address at which the host is reached over SSH.";
+      };
+
+      user = mkOption {
+        type = types.str;
+        default = "root";
+        description = ''
+          The SSH user deployments log in as. Any other user than root activates the new
+          system with sudo.
+        '';
+      };
+
+      capacity = mkOption {
+        type = types.nullOr types.ints.positive;
+        default = null;
+        example = 4;
+        description = ''
+          How many monoliths the host runs at most, or null for no limit. Placement never
+          exceeds it.
+        '';
+      };
+
+      tags = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "eu" ];
+        description = "colmena tags of the host (`colmena apply --on @tag`).";
+      };
+
+      buildOnTarget = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Whether colmena builds the host's system on the host itself.";
+      };
+    };
+  };
+
   # What lib/ works on: the option values, with the package already turned into `exec`.
   monoliths = lib.mapAttrs (_: m: {
     inherit (m)
+      host
       domain
       aliases
       www
@@ -138,6 +192,17 @@ let
       ;
     database.enable = m.database.enable;
   }) cfg.monoliths;
+
+  # The monoliths this machine runs: all of them, or those placed on the current host.
+  here =
+    if cfg.currentHost == null then
+      monoliths
+    else
+      nmmm.hostMonoliths {
+        inherit monoliths;
+        inherit (cfg) hosts;
+        host = cfg.currentHost;
+      };
 in
 {
   options.nmmm = {
@@ -148,6 +213,32 @@ in
       description = ''
         The email address Let's Encrypt writes to about the certificates of monoliths with
         {option}`acme` ({option}`security.acme.defaults.email`).
+      '';
+    };
+
+    hosts = mkOption {
+      type = types.attrsOf (types.submodule hostModule);
+      default = { };
+      example = literalExpression ''
+        {
+          web1 = { address = "web1.example.com"; capacity = 4; };
+          web2 = { address = "203.0.113.7"; user = "deploy"; };
+        }
+      '';
+      description = ''
+        The hosts of a fleet, by name. Each runs the monoliths placed on it, with its own
+        nginx knowing only those. `nmmm.lib.mkFleet` makes one NixOS configuration per host.
+        A single machine leaves this empty.
+      '';
+    };
+
+    currentHost = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "web1";
+      description = ''
+        Which host of {option}`nmmm.hosts` this configuration is: it runs only the monoliths
+        placed there. `nmmm.lib.mkFleet` sets it. When null the machine runs every monolith.
       '';
     };
 
@@ -177,10 +268,13 @@ in
         assertions = map (message: {
           assertion = false;
           inherit message;
-        }) (nmmm.problems { inherit monoliths; });
+        }) (nmmm.problems {
+          inherit monoliths;
+          inherit (cfg) hosts currentHost;
+        });
       }
       (nmmm.machineConfig {
-        inherit monoliths;
+        monoliths = here;
         inherit (cfg) acmeEmail;
       })
     ]

@@ -7,41 +7,7 @@ let
   nmmm = import ../../lib;
   module = import ../../modules/nmmm.nix;
 
-  stubLib = {
-    mkOption = args: args // { _type = "option"; };
-    literalExpression = text: {
-      _type = "literalExpression";
-      inherit text;
-    };
-    getExe = package: "${package.outPath}/bin/${package.meta.mainProgram}";
-    mkIf = condition: content: {
-      _type = "if";
-      inherit condition content;
-    };
-    mkMerge = contents: {
-      _type = "merge";
-      inherit contents;
-    };
-    inherit (builtins) mapAttrs;
-    types =
-      let
-        simple = name: { inherit name; };
-        wrap = name: elem: { inherit name elem; };
-      in
-      {
-        str = simple "str";
-        bool = simple "bool";
-        port = simple "port";
-        package = simple "package";
-        listOf = wrap "listOf";
-        attrsOf = wrap "attrsOf";
-        nullOr = wrap "nullOr";
-        submodule = module: {
-          name = "submodule";
-          inherit module;
-        };
-      };
-  };
+  stubLib = import ./stub-lib.nix;
 
   shopPackage = {
     type = "derivation";
@@ -49,10 +15,16 @@ let
     meta.mainProgram = "shop";
   };
 
-  evaluate = nmmmConfig: module {
-    lib = stubLib;
-    config.nmmm = nmmmConfig;
-  };
+  evaluate =
+    nmmmConfig:
+    module {
+      lib = stubLib;
+      config.nmmm = {
+        hosts = { };
+        currentHost = null;
+      }
+      // nmmmConfig;
+    };
 
   # Every declared option as { path; option; }, submodules included.
   declarations =
@@ -104,6 +76,7 @@ let
 
   # A monolith's option values as the module system would resolve them.
   shopValues = {
+    host = null;
     domain = "shop.example.com";
     aliases = [ ];
     www = true;
@@ -123,6 +96,13 @@ in
     expr = map (d: d.path) declarations;
     expected = [
       "nmmm.acmeEmail"
+      "nmmm.currentHost"
+      "nmmm.hosts"
+      "nmmm.hosts.<name>.address"
+      "nmmm.hosts.<name>.buildOnTarget"
+      "nmmm.hosts.<name>.capacity"
+      "nmmm.hosts.<name>.tags"
+      "nmmm.hosts.<name>.user"
       "nmmm.monoliths"
       "nmmm.monoliths.<name>.acme"
       "nmmm.monoliths.<name>.aliases"
@@ -132,6 +112,7 @@ in
       "nmmm.monoliths.<name>.environment"
       "nmmm.monoliths.<name>.environmentFile"
       "nmmm.monoliths.<name>.exec"
+      "nmmm.monoliths.<name>.host"
       "nmmm.monoliths.<name>.package"
       "nmmm.monoliths.<name>.port"
       "nmmm.monoliths.<name>.www"
@@ -156,6 +137,7 @@ in
   "test: the module's defaults are lib's defaults" = {
     expr = {
       inherit (nmmm.withDefaults "shop" { })
+        host
         www
         acme
         aliases
@@ -166,6 +148,7 @@ in
         ;
     };
     expected = {
+      host = (optionAt "nmmm.monoliths.<name>.host").default;
       www = (optionAt "nmmm.monoliths.<name>.www").default;
       acme = (optionAt "nmmm.monoliths.<name>.acme").default;
       aliases = (optionAt "nmmm.monoliths.<name>.aliases").default;
@@ -239,6 +222,69 @@ in
           message = "nmmm.monoliths: `blog` and `shop` use the same port 8081; give each monolith its own port";
         }
       ];
+    };
+  };
+
+  "test: a host of a fleet gets only the vhosts of the monoliths placed on it" = {
+    expr =
+      let
+        fleetConfig = host: {
+          acmeEmail = null;
+          currentHost = host;
+          hosts = {
+            web1.capacity = 1;
+            web2.capacity = 1;
+          };
+          monoliths = {
+            shop = shopValues;
+            blog = shopValues // {
+              domain = "blog.example.com";
+            };
+          };
+        };
+        vhostsOf =
+          host:
+          builtins.attrNames
+            (builtins.elemAt (evaluate (fleetConfig host)).config.content.contents 1)
+            .services.nginx.virtualHosts;
+      in
+      {
+        web1 = vhostsOf "web1";
+        web2 = vhostsOf "web2";
+      };
+    expected = {
+      web1 = [
+        "_"
+        "blog.example.com"
+        "www.blog.example.com"
+      ];
+      web2 = [
+        "_"
+        "shop.example.com"
+        "www.shop.example.com"
+      ];
+    };
+  };
+
+  "test: monoliths on different hosts of a fleet may share a port" = {
+    expr =
+      builtins.head
+        (evaluate {
+          acmeEmail = null;
+          currentHost = "web1";
+          hosts = {
+            web1.capacity = 1;
+            web2.capacity = 1;
+          };
+          monoliths = {
+            shop = shopValues;
+            blog = shopValues // {
+              domain = "blog.example.com";
+            };
+          };
+        }).config.content.contents;
+    expected = {
+      assertions = [ ];
     };
   };
 }

@@ -8,7 +8,8 @@ let
     import ./lib-tests.nix
     // import ./schema-tests.nix
     // import ./module-tests.nix
-    // import ./flake-tests.nix;
+    // import ./flake-tests.nix
+    // import ./fleet-tests.nix;
 
   run =
     name:
