@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod cli;
 pub mod edit;
+pub mod monolith;
 pub mod repo;
 pub mod transaction;
 

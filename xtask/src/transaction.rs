@@ -19,6 +19,8 @@ pub struct FileChange {
 
 #[derive(Debug, Default)]
 pub struct Transaction {
+    /// The directory the changes' paths are relative to (empty: the current directory).
+    base: PathBuf,
     changes: Vec<FileChange>,
 }
 
@@ -39,9 +41,17 @@ impl Transaction {
         Transaction::default()
     }
 
+    /// A transaction whose paths are relative to `base` (a repository's root), as diffs show them.
+    pub fn in_dir(base: &Path) -> Transaction {
+        Transaction {
+            base: base.to_owned(),
+            changes: Vec::new(),
+        }
+    }
+
     /// Queues a change; a change that changes nothing is dropped.
     pub fn push(&mut self, change: FileChange) {
-        if change.before != change.after {
+        if change.before != change.after || change.after.is_none() {
             self.changes.push(change);
         }
     }
@@ -59,7 +69,15 @@ impl Transaction {
             path: path.to_owned(),
             message,
         };
-        for change in &self.changes {
+        let absolute: Vec<FileChange> = self
+            .changes
+            .iter()
+            .map(|c| FileChange {
+                path: self.base.join(&c.path),
+                ..c.clone()
+            })
+            .collect();
+        for change in &absolute {
             check_unchanged(change).map_err(|m| fail(&change.path, m))?;
         }
         let mut staged: Vec<(PathBuf, &FileChange)> = Vec::new();
@@ -68,7 +86,7 @@ impl Transaction {
                 let _ = fs::remove_file(temp);
             }
         };
-        for change in &self.changes {
+        for change in &absolute {
             if let Some(after) = &change.after {
                 match stage(&change.path, after) {
                     Ok(temp) => staged.push((temp, change)),
@@ -88,14 +106,23 @@ impl Transaction {
                 ));
             }
         }
-        for change in self.changes.iter().filter(|c| c.after.is_none()) {
+        for change in absolute.iter().filter(|c| c.after.is_none()) {
             fs::remove_file(&change.path).map_err(|e| fail(&change.path, e.to_string()))?;
+            // Folders emptied by the removal go too (a monolith's source folder).
+            let mut dir = change.path.parent();
+            while let Some(d) = dir.filter(|d| *d != self.base && fs::remove_dir(d).is_ok()) {
+                dir = d.parent();
+            }
         }
         Ok(())
     }
 }
 
 fn check_unchanged(change: &FileChange) -> Result<(), String> {
+    if change.before.is_none() && change.after.is_none() {
+        // A file deleted unread (not text, such as a build product).
+        return Ok(());
+    }
     match (&change.before, fs::read_to_string(&change.path)) {
         (Some(before), Ok(now)) if *before == now => {}
         (Some(_), Ok(_)) => return Err("the file changed on disk since it was read".to_owned()),

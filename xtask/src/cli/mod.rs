@@ -4,6 +4,7 @@
 
 mod diagnostic;
 mod diff;
+mod monolith;
 mod nix;
 
 use std::ffi::OsString;
@@ -32,6 +33,20 @@ enum Command {
     /// Query and edit Nix files losslessly
     #[command(subcommand)]
     Nix(nix::NixCommand),
+    /// Add a monolith: its files, its entry or module, its port, its database
+    NewMonolith(monolith::NewArgs),
+    /// Remove a monolith, undoing new-monolith (database roles stay on the server)
+    RemoveMonolith(monolith::RemoveArgs),
+    /// List the monoliths: name, domain, port, database, host, files
+    List {
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the repository: clashes, missing or unwired files, parse errors, unsafe database lines
+    Check,
+    /// Detect the layout; write nmmm.toml only when detection needs help
+    Init,
     /// Time the edit engine beside nix-editor and `nix-instantiate --parse` (build with --release)
     Bench {
         /// Runs per figure
@@ -66,6 +81,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let result = match cli.command {
         Command::Nix(cmd) => nix::run(cmd),
+        Command::NewMonolith(args) => monolith::new(args),
+        Command::RemoveMonolith(args) => monolith::remove(args),
+        Command::List { json } => monolith::list(json),
+        Command::Check => monolith::check(),
+        Command::Init => monolith::init(),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
             eprintln!("error: {err}");
             Failure(2)
@@ -76,6 +96,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(Failure(code)) => ExitCode::from(code),
     }
 }
+
+/// New or deleted files longer than this are named in the preview, not printed.
+const NEW_FILE_LINES_SHOWN: usize = 60;
 
 /// Shows the transaction's diff, asks (or not, per `flags`), and writes it.
 pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result<(), Failure> {
@@ -89,7 +112,20 @@ pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result
         let name = change.path.display().to_string();
         let before = change.before.as_deref().unwrap_or("");
         let after = change.after.as_deref().unwrap_or("");
-        let _ = out.write_all(unified_diff(&name, before, after, color).as_bytes());
+        let lines = after.lines().count();
+        let diff = match (&change.before, &change.after) {
+            // A long new file (a lock file, a copied source) is named, not printed.
+            (None, Some(_)) if lines > NEW_FILE_LINES_SHOWN => {
+                format!("--- /dev/null\n+++ b/{name}\n@@ new file of {lines} lines, not shown @@\n")
+            }
+            (_, None)
+                if change.before.is_none() || before.lines().count() > NEW_FILE_LINES_SHOWN =>
+            {
+                format!("--- a/{name}\n+++ /dev/null\n@@ file deleted @@\n")
+            }
+            _ => unified_diff(&name, before, after, color),
+        };
+        let _ = out.write_all(diff.as_bytes());
     }
     let _ = out.flush();
     if flags.dry_run {

@@ -84,7 +84,7 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
 }
 
 /// The element as one list item: `f x` would be two, and is refused.
-fn parse_element(element: &str) -> Result<ast::Expr, Error> {
+pub(super) fn parse_element(element: &str) -> Result<ast::Expr, Error> {
     let expr = parse_expression(element, "ELEMENT")?;
     let wrapped = format!("[ {element}\n]");
     let items = match parse_expression(&wrapped, "ELEMENT")? {
@@ -101,7 +101,7 @@ fn parse_element(element: &str) -> Result<ast::Expr, Error> {
 }
 
 /// The literal list a value is, or the one it concatenates with `++`.
-fn literal_list(value: &ast::Expr) -> Option<ast::List> {
+pub(super) fn literal_list(value: &ast::Expr) -> Option<ast::List> {
     match value {
         ast::Expr::List(list) => Some(list.clone()),
         ast::Expr::Paren(paren) => literal_list(&paren.expr()?),

@@ -65,7 +65,7 @@ pub fn escape_indented_line(line: &str) -> String {
     line.replace("''", "'''").replace("${", "''${")
 }
 
-fn indented_string(value: &ast::Expr) -> Option<ast::Str> {
+pub(super) fn indented_string(value: &ast::Expr) -> Option<ast::Str> {
     match value {
         ast::Expr::Str(s) => {
             let open = s.syntax().first_token()?;

@@ -130,7 +130,7 @@ pub fn quote_key(key: &str) -> String {
 }
 
 /// A double-quoted Nix string meaning exactly `value`.
-pub(super) fn quote_string(value: &str) -> String {
+pub fn quote_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     let mut chars = value.chars().peekable();

@@ -32,7 +32,7 @@ impl Style {
 
 /// The most common step by which a line's indentation grows over the previous line's, read
 /// off the first lines of the file (a file's style does not change halfway).
-fn indent_unit(text: &str) -> String {
+pub fn indent_unit(text: &str) -> String {
     let mut counts = [0usize; 9];
     let mut tabs = 0usize;
     let mut previous = 0usize;

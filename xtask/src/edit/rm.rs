@@ -30,7 +30,7 @@ pub fn remove_attr(file: &NixFile, path: &[String]) -> Result<Change, Error> {
     };
     let mut edits = EditSet::new();
     for node in prune_emptied(bindings) {
-        edits.push(TextEdit::delete(binding_extent(file.text(), &node)));
+        edits.push(TextEdit::delete(element_extent(file.text(), &node)));
     }
     edits.finish(file)
 }
@@ -55,7 +55,7 @@ fn prune_emptied(bindings: Vec<ast::AttrpathValue>) -> Vec<SyntaxNode> {
 
 /// The text a binding occupies: its line with leading comment lines and a trailing comment when
 /// it stands on its own line, or itself with the space before it inside a one-line set.
-fn binding_extent(text: &str, node: &SyntaxNode) -> TextRange {
+pub(super) fn element_extent(text: &str, node: &SyntaxNode) -> TextRange {
     let range = node.text_range();
     let end = end_of_trailing_comment(text, range.end());
     match indent_before(text, range.start()) {

@@ -1,0 +1,270 @@
+//! `new-monolith`, `remove-monolith`, `list`, `check`, `init`: the monolith workflows on the
+//! repository holding the current directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{preview_and_write, Failure, WriteFlags};
+use crate::monolith::{self, check, new::NewMonolith, WorkflowError};
+use crate::repo::{self, Repo};
+
+#[derive(clap::Args)]
+pub struct NewArgs {
+    /// Lowercase letters, digits and `-`, starting with a letter, at most 32 characters
+    name: String,
+    /// The domain it is served under (internationalised names become punycode)
+    #[arg(long)]
+    domain: String,
+    /// Its port (default: the next free one above the highest in use)
+    #[arg(long)]
+    port: Option<u16>,
+    /// No PostgreSQL database and role
+    #[arg(long)]
+    no_db: bool,
+    /// The monolith to copy (classic layout; default: the first one found)
+    #[arg(long, value_name = "EXISTING")]
+    from: Option<String>,
+    #[command(flatten)]
+    flags: WriteFlags,
+    /// Commit exactly the changed files with git after writing them
+    #[arg(long, conflicts_with = "dry_run")]
+    commit: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RemoveArgs {
+    name: String,
+    #[command(flatten)]
+    flags: WriteFlags,
+    /// Commit exactly the changed files with git after writing them
+    #[arg(long, conflicts_with = "dry_run")]
+    commit: bool,
+}
+
+pub fn load() -> Result<Repo, Failure> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        eprintln!("error: cannot read the current directory: {e}");
+        Failure(2)
+    })?;
+    repo::load(&repo::find_root(&cwd)).map_err(|e| {
+        eprintln!("error: {e}");
+        Failure(2)
+    })
+}
+
+fn fail(err: WorkflowError) -> Failure {
+    eprint!("error: {}", err.0);
+    if !err.0.ends_with('\n') {
+        eprintln!();
+    }
+    eprintln!("nothing was changed");
+    Failure(2)
+}
+
+pub fn new(args: NewArgs) -> Result<(), Failure> {
+    let repo = load()?;
+    let request = NewMonolith {
+        name: args.name,
+        domain: args.domain,
+        port: args.port,
+        database: !args.no_db,
+        from: args.from,
+    };
+    let (plan, added) = monolith::new::plan(&repo, &request).map_err(fail)?;
+    let paths: Vec<PathBuf> = plan.paths().cloned().collect();
+    let transaction = plan.into_transaction();
+    preview_and_write(&transaction, args.flags)?;
+    eprintln!(
+        "monolith {} at https://{}/ on port {}",
+        added.name, added.domain, added.port
+    );
+    for note in &added.notes {
+        eprintln!("note: {note}");
+    }
+    if args.commit && !args.flags.dry_run {
+        let message = format!("Add monolith {} ({})", added.name, added.domain);
+        git_commit(&repo.root, &paths, &message)?;
+    }
+    Ok(())
+}
+
+pub fn remove(args: RemoveArgs) -> Result<(), Failure> {
+    let repo = load()?;
+    let (plan, notes) = monolith::remove::plan(&repo, &args.name).map_err(fail)?;
+    let paths: Vec<PathBuf> = plan.paths().cloned().collect();
+    let transaction = plan.into_transaction();
+    preview_and_write(&transaction, args.flags)?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
+    if args.commit && !args.flags.dry_run {
+        git_commit(
+            &repo.root,
+            &paths,
+            &format!("Remove monolith {}", args.name),
+        )?;
+    }
+    Ok(())
+}
+
+/// Commits exactly `paths` (added, changed or deleted), nothing else that is staged.
+fn git_commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<(), Failure> {
+    let run = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .args(paths)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    };
+    run(&["add", "--all", "--"])
+        .and_then(|()| run(&["commit", "--quiet", "--message", message, "--"]))
+        .map_err(|e| {
+            eprintln!("error: the files are written, but the git commit failed: {e}");
+            Failure(2)
+        })?;
+    eprintln!("committed: {message}");
+    Ok(())
+}
+
+pub fn list(json: bool) -> Result<(), Failure> {
+    let repo = load()?;
+    let monoliths = &repo.inventory.monoliths;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(monoliths).expect("the model serialises")
+        );
+        return Ok(());
+    }
+    let single_host = repo
+        .inventory
+        .hosts
+        .first()
+        .filter(|_| repo.inventory.hosts.len() == 1);
+    let rows: Vec<[String; 6]> = monoliths
+        .iter()
+        .map(|m| {
+            [
+                m.name.clone(),
+                m.domain.clone().unwrap_or_else(|| "-".into()),
+                m.port.map_or("-".into(), |p| p.to_string()),
+                if m.database {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                m.host
+                    .clone()
+                    .or_else(|| single_host.map(|h| h.name.clone()))
+                    .unwrap_or_else(|| "-".into()),
+                m.files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "DOMAIN", "PORT", "DATABASE", "HOST", "FILES"].map(String::from);
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+    Ok(())
+}
+
+pub fn check() -> Result<(), Failure> {
+    let repo = load()?;
+    let report = check::check(&repo);
+    for problem in &report {
+        eprintln!("{problem}");
+    }
+    let errors = report
+        .iter()
+        .filter(|p| p.severity == check::Severity::Error)
+        .count();
+    let warnings = report.len() - errors;
+    if errors > 0 {
+        eprintln!("{errors} problem(s), {warnings} warning(s)");
+        return Err(Failure(1));
+    }
+    eprintln!("no problems, {warnings} warning(s)");
+    Ok(())
+}
+
+pub fn init() -> Result<(), Failure> {
+    let cwd = std::env::current_dir().map_err(|_| Failure(2))?;
+    let root = repo::find_root(&cwd);
+    let config = root.join(repo::config::FILE_NAME);
+    match repo::load(&root) {
+        Ok(repo) => {
+            let layout = match &repo.layout {
+                repo::Layout::Module(m) => {
+                    format!("module layout, monoliths in {}", m.monoliths_file.display())
+                }
+                repo::Layout::Classic(c) => format!(
+                    "classic layout, entry {}, ports and domains in {}",
+                    c.entry.display(),
+                    c.ports_file
+                        .as_ref()
+                        .map_or("(none found)".into(), |p| p.display().to_string())
+                ),
+            };
+            println!(
+                "{}: {layout}; {} monolith(s)",
+                root.display(),
+                repo.inventory.monoliths.len()
+            );
+            if config.exists() {
+                println!("{} is already there", repo::config::FILE_NAME);
+            } else {
+                println!(
+                    "detection needs no help: no {} written",
+                    repo::config::FILE_NAME
+                );
+            }
+            Ok(())
+        }
+        Err(err) if !config.exists() => {
+            let text = "# What NMMM could not find out by itself. Uncomment and fill in what applies.\n\
+                 # entry = \"nix/machine/configuration.nix\"   # classic layout: the NixOS entry file\n\
+                 # ports_file = \"nix/lib.nix\"                # classic layout: ports and domains\n\
+                 # monoliths_file = \"monoliths/default.nix\"  # module layout: where entries go\n\
+                 \n\
+                 [ports]\nmin = 8000\nmax = 65535\n";
+            std::fs::write(&config, text).map_err(|e| {
+                eprintln!("error: {}: {e}", config.display());
+                Failure(2)
+            })?;
+            eprintln!(
+                "{err}\n\nwrote {}: fill it in, then run `cargo xtask list`",
+                config.display()
+            );
+            Err(Failure(1))
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            Err(Failure(2))
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! `cargo xtask check`: what would break a deploy or a database, found before it happens.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::cli::LineIndex;
+use crate::edit::{read_list, read_string_lines, read_top_level, Value};
+use crate::repo::classic::{INITIAL_SCRIPT, VHOSTS};
+use crate::repo::scan::resolve;
+use crate::repo::{attrpath, Layout, Repo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug)]
+pub struct Problem {
+    pub severity: Severity,
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {kind}: {}",
+            self.file.display(),
+            self.line,
+            self.col,
+            self.message
+        )
+    }
+}
+
+pub fn check(repo: &Repo) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let at = |severity, file: &Path, offset: usize, message: String| {
+        let text = repo.files.get(file).map_or("", |f| f.text.as_str());
+        let (line, col) = LineIndex::new(text).line_col((offset as u32).into());
+        Problem {
+            severity,
+            file: file.to_owned(),
+            line,
+            col,
+            message,
+        }
+    };
+
+    for (path, file) in &repo.files {
+        if let Err(err) = &file.parsed {
+            let offset = err.range.map_or(0, |r| usize::from(r.start()));
+            problems.push(at(Severity::Error, path, offset, format!("{err}")));
+        }
+    }
+
+    clashes(repo, &mut problems);
+
+    // Paths that lead nowhere: imports, fold lists, monolith sources.
+    let mut wired: BTreeSet<PathBuf> = BTreeSet::new();
+    for (path, file) in &repo.files {
+        let Ok(nix) = &file.parsed else { continue };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for list in [&["imports"][..], VHOSTS] {
+            for item in read_list(nix, &attrpath(list))
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+            {
+                let Value::Path(p) = &item.value else {
+                    continue;
+                };
+                match resolve(dir, p) {
+                    Some(target) if repo.root.join(&target).exists() => {
+                        wired.insert(target);
+                    }
+                    _ => problems.push(at(
+                        Severity::Error,
+                        path,
+                        item.range.start,
+                        format!("`{p}` does not exist"),
+                    )),
+                }
+            }
+        }
+        // Unsafe database lines, wherever an initialScript is.
+        for (line, range) in read_string_lines(nix, &attrpath(INITIAL_SCRIPT))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+        {
+            let upper = line.to_uppercase();
+            if upper.contains("SUPERUSER") {
+                problems.push(at(
+                    Severity::Warning,
+                    path,
+                    range.start,
+                    format!("`{line}` makes a superuser: a monolith needs only its own database"),
+                ));
+            }
+            if upper.contains("PASSWORD '") || upper.contains("PASSWORD \"") {
+                problems.push(at(
+                    Severity::Warning,
+                    path,
+                    range.start,
+                    format!(
+                        "`{line}` puts a plaintext password in the Nix store; use peer \
+                         authentication over the unix socket"
+                    ),
+                ));
+            }
+        }
+        if let Ok(top) = read_top_level(nix) {
+            let users = top.at(&attrpath(&["services", "postgresql", "ensureUsers"]));
+            for user in users.map(|u| u.items()).unwrap_or_default() {
+                if user
+                    .at(&attrpath(&["ensureClauses", "superuser"]))
+                    .and_then(|n| n.as_bool())
+                    == Some(true)
+                {
+                    problems.push(at(
+                        Severity::Warning,
+                        path,
+                        user.range.start,
+                        "this role is made a superuser: a monolith needs only its own database"
+                            .into(),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Monoliths' files that are present but not wired in.
+    match &repo.layout {
+        Layout::Classic(layout) => {
+            let module_dirs: BTreeSet<&Path> = layout
+                .monoliths
+                .iter()
+                .filter_map(|m| m.module.parent())
+                .collect();
+            for (path, file) in &repo.files {
+                if wired.contains(path) || *path == layout.entry {
+                    continue;
+                }
+                let top = file
+                    .parsed
+                    .as_ref()
+                    .ok()
+                    .and_then(|n| read_top_level(n).ok());
+                let is_module = top
+                    .as_ref()
+                    .is_some_and(|t| t.at(&attrpath(&["systemd", "services"])).is_some());
+                let in_module_dir = path.parent().is_some_and(|d| module_dirs.contains(d));
+                let is_vhost = path
+                    .file_stem()
+                    .is_some_and(|s| s.to_string_lossy().ends_with("-vhost"));
+                if in_module_dir && is_module {
+                    problems.push(at(
+                        Severity::Error,
+                        path,
+                        0,
+                        format!(
+                            "this monolith module is not imported by {}",
+                            layout.entry.display()
+                        ),
+                    ));
+                } else if is_vhost {
+                    problems.push(at(
+                        Severity::Error,
+                        path,
+                        0,
+                        format!(
+                        "this vhost file is not in the `services.nginx.virtualHosts` list of {}",
+                        layout.entry.display()
+                    ),
+                    ));
+                }
+            }
+        }
+        Layout::Module(layout) => {
+            let dir = layout.monoliths_file.parent().unwrap_or(Path::new(""));
+            let used: BTreeSet<&PathBuf> = repo
+                .inventory
+                .monoliths
+                .iter()
+                .flat_map(|m| &m.files)
+                .collect();
+            for m in &repo.inventory.monoliths {
+                for f in &m.files {
+                    if !repo.root.join(f).exists() {
+                        problems.push(Problem {
+                            severity: Severity::Error,
+                            file: m.place.file.clone(),
+                            line: m.place.line,
+                            col: 1,
+                            message: format!(
+                                "the package of `{}` is in {}, which does not exist",
+                                m.name,
+                                f.display()
+                            ),
+                        });
+                    }
+                }
+            }
+            if let Ok(entries) = std::fs::read_dir(repo.root.join(dir)) {
+                let mut folders: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().join("default.nix").is_file())
+                    .map(|e| dir.join(e.file_name()))
+                    .collect();
+                folders.sort();
+                for folder in folders.iter().filter(|f| !used.contains(f)) {
+                    let file = folder.join("default.nix");
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file,
+                        line: 1,
+                        col: 1,
+                        message: format!(
+                            "{} looks like a monolith, but no `nmmm.monoliths` entry uses it",
+                            folder.display()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    problems
+}
+
+/// Two monoliths with one name, one domain, or one port on one host.
+fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
+    let monoliths = &repo.inventory.monoliths;
+    let mut seen: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for (i, m) in monoliths.iter().enumerate() {
+        let keys = [
+            Some(("name", m.name.clone())),
+            m.domain.clone().map(|d| ("domain", d)),
+            m.port.map(|p| {
+                (
+                    "port",
+                    format!("{p} on host {}", m.host.as_deref().unwrap_or("-")),
+                )
+            }),
+        ];
+        for (kind, value) in keys.into_iter().flatten() {
+            match seen.get(&(kind, value.clone())) {
+                Some(&first) => {
+                    let other = &monoliths[first];
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: m.place.file.clone(),
+                        line: m.place.line,
+                        col: 1,
+                        message: format!(
+                            "monolith `{}` has the {kind} {value} of monolith `{}` at {}",
+                            m.name, other.name, other.place
+                        ),
+                    });
+                }
+                None => {
+                    seen.insert((kind, value), i);
+                }
+            }
+        }
+    }
+}

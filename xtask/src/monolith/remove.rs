@@ -1,0 +1,136 @@
+//! `cargo xtask remove-monolith`: undo `new-monolith`, file by file and line by line.
+
+use std::path::{Path, PathBuf};
+
+use super::plan::{Plan, WorkflowError};
+use crate::edit::{self, read_list};
+use crate::repo::classic::{IMPORTS, INITIAL_SCRIPT, VHOSTS};
+use crate::repo::{attrpath, Layout, Repo};
+
+pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), WorkflowError> {
+    let monolith = repo
+        .inventory
+        .monoliths
+        .iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = repo
+                .inventory
+                .monoliths
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect();
+            WorkflowError(format!(
+                "no monolith `{name}` here; there are: {}",
+                known.join(", ")
+            ))
+        })?;
+    let mut plan = Plan::new(repo);
+    let mut notes = Vec::new();
+    match &repo.layout {
+        Layout::Module(_) => {
+            let path = attrpath(&["nmmm", "monoliths", name]);
+            plan.edit(&monolith.place.file, |f| edit::remove_attr(f, &path))?;
+            for file in &monolith.files {
+                delete_tree(repo, &mut plan, file);
+            }
+        }
+        Layout::Classic(layout) => {
+            let m = layout
+                .monoliths
+                .iter()
+                .find(|m| m.name == name)
+                .expect("read from the layout");
+            let entry = &layout.entry;
+            plan.edit(entry, |f| {
+                edit::remove_list_element(f, &attrpath(IMPORTS), &m.import)
+            })?;
+            if let Some((vhost, written)) = &m.vhost {
+                plan.edit(entry, |f| {
+                    edit::remove_list_element(f, &attrpath(VHOSTS), written)
+                })?;
+                plan.delete(vhost);
+            }
+            for line in &m.script_lines {
+                plan.edit(entry, |f| {
+                    edit::remove_string_line(f, &attrpath(INITIAL_SCRIPT), line)
+                })?;
+            }
+            if let Some(role) = &m.role {
+                remove_matching(
+                    &mut plan,
+                    entry,
+                    &["services", "postgresql", "ensureDatabases"],
+                    |item| item.as_str() == Some(role),
+                )?;
+                remove_matching(
+                    &mut plan,
+                    entry,
+                    &["services", "postgresql", "ensureUsers"],
+                    |item| item.get("name").and_then(edit::Node::as_str) == Some(role),
+                )?;
+                notes.push(format!(
+                    "the database and role `{role}` stay on the server: drop them there when their data can go"
+                ));
+            }
+            if let Some(ports_file) = &layout.ports_file {
+                for key in [&m.port_key, &m.domain_key].into_iter().flatten() {
+                    plan.edit(ports_file, |f| {
+                        edit::remove_attr(f, std::slice::from_ref(key))
+                    })?;
+                }
+            }
+            plan.delete(&m.module);
+        }
+    }
+    if monolith.database && matches!(repo.layout, Layout::Module(_)) {
+        notes.push(format!(
+            "the database and role of `{name}` stay on the server: drop them there when their data can go"
+        ));
+    }
+    Ok((plan, notes))
+}
+
+/// Removes from the list at `path` of `file` every item `matches` accepts.
+fn remove_matching(
+    plan: &mut Plan,
+    file: &Path,
+    path: &[&str],
+    matches: impl Fn(&edit::Node) -> bool,
+) -> Result<(), WorkflowError> {
+    let path = attrpath(path);
+    let Some(text) = plan.text(file) else {
+        return Ok(());
+    };
+    let Ok(nix) = edit::NixFile::parse(&text) else {
+        return Ok(());
+    };
+    let items = read_list(&nix, &path).ok().flatten().unwrap_or_default();
+    for item in items.iter().filter(|i| matches(i)) {
+        let source = text[item.range.clone()].to_owned();
+        plan.edit(file, |f| edit::remove_list_element(f, &path, &source))?;
+    }
+    Ok(())
+}
+
+/// Deletes a file, or every file under a folder.
+fn delete_tree(repo: &Repo, plan: &mut Plan, path: &PathBuf) {
+    let absolute = repo.root.join(path);
+    if absolute.is_dir() {
+        for entry in walkdir::WalkDir::new(&absolute)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if entry.file_type().is_file() {
+                plan.delete(
+                    entry
+                        .path()
+                        .strip_prefix(&repo.root)
+                        .unwrap_or(entry.path()),
+                );
+            }
+        }
+    } else if absolute.exists() {
+        plan.delete(path);
+    }
+}
