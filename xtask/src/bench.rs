@@ -44,14 +44,8 @@ pub fn run(runs: usize) -> Result<(), String> {
         original.len() / 1024
     );
 
-    let nmmm = Tool {
-        name: "nmmm",
-        program: std::env::current_exe().map_err(|e| e.to_string())?,
-    };
-    let peer = find("nix-editor").map(|program| Tool {
-        name: "nix-editor",
-        program,
-    });
+    let nmmm = Tool { name: "nmmm", program: std::env::current_exe().map_err(|e| e.to_string())? };
+    let peer = find("nix-editor").map(|program| Tool { name: "nix-editor", program });
     if peer.is_none() {
         println!("nix-editor not found on PATH: install it with `cargo install nix-editor`\n");
     }
@@ -68,26 +62,12 @@ pub fn run(runs: usize) -> Result<(), String> {
         ),
         (
             "set new",
-            vec![
-                "nix",
-                "set",
-                "F",
-                "services.svc150.group",
-                "\"web\"",
-                "--yes",
-            ],
+            vec!["nix", "set", "F", "services.svc150.group", "\"web\"", "--yes"],
             vec!["F", "services.svc150.group", "-v", "\"web\"", "-i"],
         ),
         (
             "add to list",
-            vec![
-                "nix",
-                "add",
-                "F",
-                "environment.systemPackages",
-                "pkgs.htop",
-                "--yes",
-            ],
+            vec!["nix", "add", "F", "environment.systemPackages", "pkgs.htop", "--yes"],
             vec!["F", "environment.systemPackages", "-a", "pkgs.htop", "-i"],
         ),
         (
@@ -139,15 +119,7 @@ pub fn run(runs: usize) -> Result<(), String> {
 }
 
 fn subst<'a>(args: &'a [&'a str], file: &'a Path) -> Vec<&'a std::ffi::OsStr> {
-    args.iter()
-        .map(|a| {
-            if *a == "F" {
-                file.as_os_str()
-            } else {
-                a.as_ref()
-            }
-        })
-        .collect()
+    args.iter().map(|a| if *a == "F" { file.as_os_str() } else { a.as_ref() }).collect()
 }
 
 fn time(program: &Path, args: &[&std::ffi::OsStr], dir: &Path) -> Duration {
@@ -177,9 +149,6 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn find(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
 }

@@ -43,10 +43,7 @@ impl Transaction {
 
     /// A transaction whose paths are relative to `base` (a repository's root), as diffs show them.
     pub fn in_dir(base: &Path) -> Transaction {
-        Transaction {
-            base: base.to_owned(),
-            changes: Vec::new(),
-        }
+        Transaction { base: base.to_owned(), changes: Vec::new() }
     }
 
     /// Queues a change; a change that changes nothing is dropped.
@@ -65,20 +62,17 @@ impl Transaction {
     }
 
     pub fn commit(&self) -> Result<(), CommitError> {
-        let fail = |path: &Path, message: String| CommitError {
-            path: path.to_owned(),
-            message,
-        };
+        let fail = |path: &Path, message: String| CommitError { path: path.to_owned(), message };
         let absolute: Vec<FileChange> = self
             .changes
             .iter()
-            .map(|c| FileChange {
-                path: self.base.join(&c.path),
-                ..c.clone()
-            })
+            .map(|c| FileChange { path: self.base.join(&c.path), ..c.clone() })
             .collect();
+        // Errors name files as the changes do, relative to the base.
+        let shown =
+            |absolute: &Path| absolute.strip_prefix(&self.base).unwrap_or(absolute).to_owned();
         for change in &absolute {
-            check_unchanged(change).map_err(|m| fail(&change.path, m))?;
+            check_unchanged(change).map_err(|m| fail(&shown(&change.path), m))?;
         }
         let mut staged: Vec<(PathBuf, &FileChange)> = Vec::new();
         let cleanup = |staged: &[(PathBuf, &FileChange)]| {
@@ -92,7 +86,7 @@ impl Transaction {
                     Ok(temp) => staged.push((temp, change)),
                     Err(err) => {
                         cleanup(&staged);
-                        return Err(fail(&change.path, err.to_string()));
+                        return Err(fail(&shown(&change.path), err.to_string()));
                     }
                 }
             }
@@ -100,10 +94,7 @@ impl Transaction {
         for (temp, change) in &staged {
             if let Err(err) = fs::rename(temp, &change.path) {
                 cleanup(&staged);
-                return Err(fail(
-                    &change.path,
-                    format!("could not replace the file: {err}"),
-                ));
+                return Err(fail(&change.path, format!("could not replace the file: {err}")));
             }
         }
         for change in absolute.iter().filter(|c| c.after.is_none()) {
@@ -134,7 +125,7 @@ fn check_unchanged(change: &FileChange) -> Result<(), String> {
         let meta = fs::metadata(&change.path).map_err(|e| e.to_string())?;
         if meta.permissions().readonly() {
             return Err(
-                "the file is read-only; make it writable, then run the command again".to_owned(),
+                "the file is read-only; make it writable, then run the command again".to_owned()
             );
         }
     }
@@ -143,23 +134,17 @@ fn check_unchanged(change: &FileChange) -> Result<(), String> {
 
 /// Writes `content` to a new temporary file beside `path`, with `path`'s permissions.
 fn stage(path: &Path, content: &str) -> io::Result<PathBuf> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}.nmmm-{}.tmp", std::process::id()));
     let mut file = fs::File::create(&temp)?;
-    let written = file
-        .write_all(content.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| match fs::metadata(path) {
-            Ok(meta) => fs::set_permissions(&temp, meta.permissions()),
-            Err(_) => Ok(()),
+    let written =
+        file.write_all(content.as_bytes()).and_then(|()| file.sync_all()).and_then(|()| {
+            match fs::metadata(path) {
+                Ok(meta) => fs::set_permissions(&temp, meta.permissions()),
+                Err(_) => Ok(()),
+            }
         });
     if let Err(err) = written {
         let _ = fs::remove_file(&temp);

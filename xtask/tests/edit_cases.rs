@@ -46,11 +46,7 @@ fn read_case(dir: &Path) -> Case {
     let attrpath = lines.next().expect("args: ATTRPATH").to_owned();
     let rest: Vec<&str> = lines.collect();
     let argument = (!rest.is_empty()).then(|| rest.join("\n"));
-    Case {
-        op,
-        attrpath,
-        argument,
-    }
+    Case { op, attrpath, argument }
 }
 
 fn run_case(name: &str, dir: &Path) {
@@ -77,18 +73,12 @@ fn run_case(name: &str, dir: &Path) {
         "{name}: Nix rejects the input, the tool did not"
     );
     if !out.status.success() || case.op == "get" {
-        assert_eq!(
-            after, input,
-            "{name}: a failed edit or a get changed the file"
-        );
+        assert_eq!(after, input, "{name}: a failed edit or a get changed the file");
         return;
     }
 
     // The result parses, with rnix and with Nix.
-    assert!(
-        rnix::Root::parse(&after).errors().is_empty(),
-        "{name}: rnix rejects the result"
-    );
+    assert!(rnix::Root::parse(&after).errors().is_empty(), "{name}: rnix rejects the result");
     nix_parse_file(&file)
         .unwrap_or_else(|e| panic!("{name}: Nix rejects the result: {e}\n{after}"));
 
@@ -98,10 +88,9 @@ fn run_case(name: &str, dir: &Path) {
     let removed = &input[prefix..input.len() - suffix];
     let added = &after[prefix..after.len() - suffix];
     match case.op.as_str() {
-        "add" | "add-line" => assert!(
-            removed.is_empty(),
-            "{name}: an addition removed {removed:?}"
-        ),
+        "add" | "add-line" => {
+            assert!(removed.is_empty(), "{name}: an addition removed {removed:?}")
+        }
         "rm" => assert!(added.is_empty(), "{name}: a removal added {added:?}"),
         _ => {}
     }
@@ -121,11 +110,7 @@ fn run_case(name: &str, dir: &Path) {
         "{name}: the second run: {}",
         transcript(&again)
     );
-    assert_eq!(
-        fs::read_to_string(&file).unwrap(),
-        after,
-        "{name}: the edit is not idempotent"
-    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), after, "{name}: the edit is not idempotent");
 
     // Where the input is a pure attribute set, the result means exactly what was asked.
     let before_file = temp.path().join("before.nix");
@@ -137,10 +122,7 @@ fn run_case(name: &str, dir: &Path) {
             expected_value(&case.op, &case.attrpath, argument, evaluated, before)
         {
             let got = nix_eval_file(&file).unwrap_or_else(|e| panic!("{name}: eval failed: {e}"));
-            assert_eq!(
-                got, expected,
-                "{name}: the result evaluates to something else"
-            );
+            assert_eq!(got, expected, "{name}: the result evaluates to something else");
         }
     }
 }
@@ -151,14 +133,6 @@ fn common_prefix(a: &str, b: &str) -> usize {
 }
 
 fn common_suffix(a: &str, b: &str) -> usize {
-    let n = a
-        .bytes()
-        .rev()
-        .zip(b.bytes().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    (0..=n)
-        .rev()
-        .find(|&i| a.is_char_boundary(a.len() - i))
-        .unwrap()
+    let n = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
+    (0..=n).rev().find(|&i| a.is_char_boundary(a.len() - i)).unwrap()
 }

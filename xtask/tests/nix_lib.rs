@@ -14,37 +14,25 @@ fn repo_root() -> PathBuf {
 
 /// Runs `nix-instantiate` in the repository root; a missing binary fails the test.
 fn nix_instantiate(args: &[&str]) -> Output {
-    Command::new("nix-instantiate")
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .unwrap_or_else(|err| {
+    Command::new("nix-instantiate").args(args).current_dir(repo_root()).output().unwrap_or_else(
+        |err| {
             panic!(
                 "cannot run nix-instantiate ({err}); install it with `apt-get install nix-bin` \
                  (.ci/run does this), the Nix tests need it as their oracle"
             )
-        })
+        },
+    )
 }
 
 /// Evaluates one attribute of `tests/nix/run.nix` to JSON text.
 fn run_nix_attr(attr: &str) -> String {
-    let out = nix_instantiate(&[
-        "--eval",
-        "--strict",
-        "--json",
-        "tests/nix/run.nix",
-        "-A",
-        attr,
-    ]);
+    let out = nix_instantiate(&["--eval", "--strict", "--json", "tests/nix/run.nix", "-A", attr]);
     assert!(
         out.status.success(),
         "nix-instantiate --eval tests/nix/run.nix -A {attr} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .expect("nix-instantiate prints UTF-8")
-        .trim()
-        .to_string()
+    String::from_utf8(out.stdout).expect("nix-instantiate prints UTF-8").trim().to_string()
 }
 
 /// Decodes the JSON string literal `nix-instantiate --json` prints for a string value.
@@ -78,12 +66,9 @@ fn json_string(text: &str) -> String {
 
 #[test]
 fn nix_tests_pass() {
-    let count: u64 = run_nix_attr("tests")
-        .parse()
-        .expect("tests/nix/run.nix: `tests` is a number");
-    let failed: u64 = run_nix_attr("failed")
-        .parse()
-        .expect("tests/nix/run.nix: `failed` is a number");
+    let count: u64 = run_nix_attr("tests").parse().expect("tests/nix/run.nix: `tests` is a number");
+    let failed: u64 =
+        run_nix_attr("failed").parse().expect("tests/nix/run.nix: `failed` is a number");
     assert!(count > 0, "tests/nix/run.nix found no tests");
     if failed > 0 {
         let report = json_string(&run_nix_attr("report"));
@@ -122,10 +107,7 @@ fn every_nix_file_parses() {
         "templates/monolith/default.nix",
         "tests/vm/two-monoliths.nix",
     ] {
-        assert!(
-            files.contains(&root.join(expected)),
-            "{expected} is missing; the flake needs it"
-        );
+        assert!(files.contains(&root.join(expected)), "{expected} is missing; the flake needs it");
     }
 
     let mut failures = Vec::new();

@@ -74,11 +74,7 @@ fn gen_set(rng: &mut Rng, depth: usize) -> Vec<(String, Node)> {
             0 => Node::Int(rng.below(10000) as i64),
             1 => Node::Str(format!("v{}", rng.below(100))),
             2 => Node::List((0..rng.below(4)).map(|_| rng.below(100) as i64).collect()),
-            3 => Node::Lines(
-                (0..1 + rng.below(3))
-                    .map(|i| format!("line {i};"))
-                    .collect(),
-            ),
+            3 => Node::Lines((0..1 + rng.below(3)).map(|i| format!("line {i};")).collect()),
             _ => Node::Set(gen_set(rng, depth + 1)),
         };
         entries.push((key, node));
@@ -168,11 +164,7 @@ fn render_binding(
 /// Paths in the model, with the kind of value there.
 fn paths(entries: &[(String, Node)], prefix: &str, out: &mut Vec<(String, &'static str)>) {
     for (k, n) in entries {
-        let p = if prefix.is_empty() {
-            key(k)
-        } else {
-            format!("{prefix}.{}", key(k))
-        };
+        let p = if prefix.is_empty() { key(k) } else { format!("{prefix}.{}", key(k)) };
         let kind = match n {
             Node::Int(_) | Node::Str(_) => "scalar",
             Node::List(_) => "list",
@@ -214,27 +206,16 @@ fn generate(seed: u64) -> Generated {
     let mut all = Vec::new();
     paths(&model, "", &mut all);
     let pick = |rng: &mut Rng, kind: &str| {
-        let of_kind: Vec<&String> = all
-            .iter()
-            .filter(|(_, k)| *k == kind)
-            .map(|(p, _)| p)
-            .collect();
+        let of_kind: Vec<&String> =
+            all.iter().filter(|(_, k)| *k == kind).map(|(p, _)| p).collect();
         (!of_kind.is_empty()).then(|| of_kind[rng.below(of_kind.len())].clone())
     };
     let new_key = format!("new{}", rng.below(3));
     let sets: Vec<String> = std::iter::once(String::new())
-        .chain(
-            all.iter()
-                .filter(|(_, k)| *k == "set")
-                .map(|(p, _)| p.clone()),
-        )
+        .chain(all.iter().filter(|(_, k)| *k == "set").map(|(p, _)| p.clone()))
         .collect();
     let parent = sets[rng.below(sets.len())].clone();
-    let fresh = if parent.is_empty() {
-        new_key
-    } else {
-        format!("{parent}.{new_key}")
-    };
+    let fresh = if parent.is_empty() { new_key } else { format!("{parent}.{new_key}") };
     let n = rng.below(1000) as i64;
     loop {
         match rng.below(6) {
@@ -317,31 +298,16 @@ fn generated_corpus_edits_keep_every_invariant() {
     for seed in 1..=300u64 {
         let g = generate(seed);
         let file = NixFile::parse(&g.input).unwrap_or_else(|e| {
-            panic!(
-                "seed {seed}: generated input does not parse: {e}\n{}",
-                g.input
-            )
+            panic!("seed {seed}: generated input does not parse: {e}\n{}", g.input)
         });
         let path = edit::parse_attrpath(&g.attrpath).unwrap();
         let change = apply(g.op, &file, &path, &g.argument).unwrap_or_else(|e| {
-            panic!(
-                "seed {seed}: {} {} failed: {e:?}\n{}",
-                g.op, g.attrpath, g.input
-            )
+            panic!("seed {seed}: {} {} failed: {e:?}\n{}", g.op, g.attrpath, g.input)
         });
         let after = &change.after;
-        assert_ne!(
-            *after, g.input,
-            "seed {seed}: {} {} changed nothing",
-            g.op, g.attrpath
-        );
+        assert_ne!(*after, g.input, "seed {seed}: {} {} changed nothing", g.op, g.attrpath);
 
-        let prefix = g
-            .input
-            .bytes()
-            .zip(after.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let prefix = g.input.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
         let suffix = g.input[prefix..]
             .bytes()
             .rev()
@@ -353,16 +319,10 @@ fn generated_corpus_edits_keep_every_invariant() {
         match g.op {
             "rm" => assert!(added.is_empty(), "seed {seed}: a removal added {added:?}"),
             "set" => {}
-            _ => assert!(
-                removed.is_empty(),
-                "seed {seed}: an addition removed {removed:?}"
-            ),
+            _ => assert!(removed.is_empty(), "seed {seed}: an addition removed {removed:?}"),
         }
         if g.newline_is_crlf() {
-            assert!(
-                !added.replace("\r\n", "").contains('\n'),
-                "seed {seed}: LF in a CRLF file"
-            );
+            assert!(!added.replace("\r\n", "").contains('\n'), "seed {seed}: LF in a CRLF file");
         }
 
         let reparsed = NixFile::parse(after).unwrap();
@@ -393,11 +353,7 @@ fn generated_corpus_edits_keep_every_invariant() {
     let all = temp.path().join("all.nix");
     fs::write(
         &all,
-        format!(
-            "{{ inputs = [ {} ]; outputs = [ {} ]; }}",
-            inputs.join(" "),
-            outputs.join(" ")
-        ),
+        format!("{{ inputs = [ {} ]; outputs = [ {} ]; }}", inputs.join(" "), outputs.join(" ")),
     )
     .unwrap();
     let values = nix_eval_file(&all).unwrap();
@@ -408,14 +364,9 @@ fn generated_corpus_edits_keep_every_invariant() {
             continue;
         }
         let before = values["inputs"][i].clone();
-        let expected = expected_value(
-            g.op,
-            &g.attrpath,
-            &g.argument,
-            g.argument_value.clone(),
-            before,
-        )
-        .unwrap_or_else(|| panic!("seed {seed}: no expected value"));
+        let expected =
+            expected_value(g.op, &g.attrpath, &g.argument, g.argument_value.clone(), before)
+                .unwrap_or_else(|| panic!("seed {seed}: no expected value"));
         assert_eq!(
             values["outputs"][i], expected,
             "seed {seed}: {} {} {}\n{}",
@@ -433,13 +384,10 @@ impl Generated {
 #[test]
 fn every_nix_file_in_the_repository_round_trips_through_the_tree() {
     let mut count = 0;
-    for entry in walkdir::WalkDir::new(repo_root())
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            name != "target" && name != ".git"
-        })
-    {
+    for entry in walkdir::WalkDir::new(repo_root()).into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        name != "target" && name != ".git"
+    }) {
         let entry = entry.unwrap();
         if entry.path().extension().is_some_and(|e| e == "nix") {
             let text = fs::read_to_string(entry.path()).unwrap();

@@ -15,9 +15,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn run(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
+    let output = command.output().unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
     assert!(
         output.status.success(),
         "{command:?} failed ({}):\n{}{}",
@@ -92,23 +90,12 @@ impl Postgres {
             .expect("the clock is after 1970")
             .as_nanos();
         // Under /tmp when root, so `nobody` can reach it whatever TMPDIR is.
-        let parent = if as_nobody {
-            PathBuf::from("/tmp")
-        } else {
-            std::env::temp_dir()
-        };
+        let parent = if as_nobody { PathBuf::from("/tmp") } else { std::env::temp_dir() };
         let dir = parent.join(format!("nmmm-pg-{}-{stamp}", std::process::id()));
         std::fs::create_dir_all(dir.join("socket")).expect("create the temporary directory");
-        let mut postgres = Postgres {
-            bin,
-            dir,
-            as_nobody,
-            running: false,
-        };
+        let mut postgres = Postgres { bin, dir, as_nobody, running: false };
         if as_nobody {
-            run(Command::new("chown")
-                .args(["-R", "nobody"])
-                .arg(&postgres.dir));
+            run(Command::new("chown").args(["-R", "nobody"]).arg(&postgres.dir));
         }
         run(postgres
             .command("initdb")
@@ -123,10 +110,7 @@ impl Postgres {
             .arg("--log")
             .arg(postgres.dir.join("postgres.log"))
             .arg("-o")
-            .arg(format!(
-                "-c listen_addresses='' -k {}",
-                postgres.socket().display()
-            )));
+            .arg(format!("-c listen_addresses='' -k {}", postgres.socket().display())));
         postgres
     }
 
@@ -231,14 +215,8 @@ impl Service {
     /// Sends a hand-written HTTP/1.0 request; returns the status code and the body.
     fn get(&self, path: &str) -> (u16, String) {
         let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(15)))
-            .expect("set a read timeout");
-        write!(
-            stream,
-            "GET {path} HTTP/1.0\r\nHost: shop.example.com\r\n\r\n"
-        )
-        .expect("send");
+        stream.set_read_timeout(Some(Duration::from_secs(15))).expect("set a read timeout");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: shop.example.com\r\n\r\n").expect("send");
         let mut response = String::new();
         stream
             .read_to_string(&mut response)
@@ -277,10 +255,7 @@ fn template_service_answers_and_reports_its_database() {
     let binary = build_template();
     let mut postgres = Postgres::start();
     postgres.create_role_and_database("monolith");
-    let url = format!(
-        "postgresql:///monolith?host={}&user=monolith",
-        postgres.socket().display()
-    );
+    let url = format!("postgresql:///monolith?host={}&user=monolith", postgres.socket().display());
     let service = Service::start(&binary, &url);
 
     assert_eq!(service.get("/"), (200, "monolith\n".to_string()));
@@ -288,10 +263,7 @@ fn template_service_answers_and_reports_its_database() {
 
     postgres.stop();
     let (status, body) = service.get("/healthz");
-    assert_eq!(
-        status, 503,
-        "/healthz with the database down answered {body:?}"
-    );
+    assert_eq!(status, 503, "/healthz with the database down answered {body:?}");
     assert!(
         body.starts_with("database unavailable: error connecting to server"),
         "/healthz should say the database is unavailable and why, said {body:?}"
@@ -305,10 +277,7 @@ fn template_service_answers_and_reports_its_database() {
         "monolith: database unavailable: error connecting to server",
         "monolith: GET /healthz 503",
     ] {
-        assert!(
-            log.contains(line),
-            "the service's stdout lacks {line:?}:\n{log}"
-        );
+        assert!(log.contains(line), "the service's stdout lacks {line:?}:\n{log}");
     }
 }
 
@@ -324,13 +293,7 @@ fn machine_template_example_is_the_monolith_template_renamed() {
     let root = repo_root();
     let template = root.join("templates/monolith");
     let example = root.join("templates/default/monoliths/hello");
-    for file in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "default.nix",
-        ".gitignore",
-        "src/main.rs",
-    ] {
+    for file in ["Cargo.toml", "Cargo.lock", "default.nix", ".gitignore", "src/main.rs"] {
         let read = |dir: &Path| {
             std::fs::read_to_string(dir.join(file))
                 .unwrap_or_else(|err| panic!("{}: {err}", dir.join(file).display()))

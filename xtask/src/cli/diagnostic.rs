@@ -12,9 +12,8 @@ pub struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         LineIndex { text, starts }
     }
 
@@ -47,11 +46,8 @@ pub fn render_error(file: &str, text: &str, error: &Error) -> String {
             let (line, col) = index.line_col(range.start());
             let source = index.line(line);
             let gutter = " ".repeat(line.to_string().len());
-            let pad: String = source
-                .chars()
-                .take(col - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let pad: String =
+                source.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             format!(
                 "{file}:{line}:{col}: {}\n{gutter} |\n{line} | {source}\n{gutter} | {pad}^\n",
                 error.kind

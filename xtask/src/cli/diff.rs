@@ -44,11 +44,7 @@ pub fn unified_diff(name: &str, before: &str, after: &str, color: bool) -> Strin
 /// The parts of `before` and `after` from CONTEXT lines before their first difference to CONTEXT
 /// lines after their last, and the number of lines skipped at the start.
 fn changed_window<'a>(before: &'a str, after: &'a str) -> (usize, &'a str, &'a str) {
-    let prefix = before
-        .bytes()
-        .zip(after.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
+    let prefix = before.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
     let suffix = before[prefix..]
         .bytes()
         .rev()
@@ -75,11 +71,7 @@ fn changed_window<'a>(before: &'a str, after: &'a str) -> (usize, &'a str, &'a s
         }
         end
     };
-    (
-        skipped,
-        &before[start..tail(before)],
-        &after[start..tail(after)],
-    )
+    (skipped, &before[start..tail(before)], &after[start..tail(after)])
 }
 
 /// `@@ -a,b +c,d @@` in diff's own notation, for line numbers counted from `skip`.
@@ -116,15 +108,9 @@ mod tests {
                 .context_radius(CONTEXT)
                 .header("a/f", "b/f")
                 .to_string();
-            assert_eq!(
-                unified_diff("f", &before, &after, false),
-                whole,
-                "insert at {at}"
-            );
+            assert_eq!(unified_diff("f", &before, &after, false), whole, "insert at {at}");
         }
-        let replaced = before
-            .replace("line 7\n", "seven\n")
-            .replace("line 9\n", "");
+        let replaced = before.replace("line 7\n", "seven\n").replace("line 9\n", "");
         let whole = TextDiff::from_lines(&before, &replaced)
             .unified_diff()
             .context_radius(CONTEXT)

@@ -57,7 +57,9 @@ fn fail(err: WorkflowError) -> Failure {
     if !err.0.ends_with('\n') {
         eprintln!();
     }
-    eprintln!("nothing was changed");
+    if !err.0.contains("nothing was changed") {
+        eprintln!("nothing was changed");
+    }
     Failure(2)
 }
 
@@ -74,10 +76,7 @@ pub fn new(args: NewArgs) -> Result<(), Failure> {
     let paths: Vec<PathBuf> = plan.paths().cloned().collect();
     let transaction = plan.into_transaction();
     preview_and_write(&transaction, args.flags)?;
-    eprintln!(
-        "monolith {} at https://{}/ on port {}",
-        added.name, added.domain, added.port
-    );
+    eprintln!("monolith {} at https://{}/ on port {}", added.name, added.domain, added.port);
     for note in &added.notes {
         eprintln!("note: {note}");
     }
@@ -98,11 +97,7 @@ pub fn remove(args: RemoveArgs) -> Result<(), Failure> {
         eprintln!("note: {note}");
     }
     if args.commit && !args.flags.dry_run {
-        git_commit(
-            &repo.root,
-            &paths,
-            &format!("Remove monolith {}", args.name),
-        )?;
+        git_commit(&repo.root, &paths, &format!("Remove monolith {}", args.name))?;
     }
     Ok(())
 }
@@ -137,17 +132,10 @@ pub fn list(json: bool) -> Result<(), Failure> {
     let repo = load()?;
     let monoliths = &repo.inventory.monoliths;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(monoliths).expect("the model serialises")
-        );
+        println!("{}", serde_json::to_string_pretty(monoliths).expect("the model serialises"));
         return Ok(());
     }
-    let single_host = repo
-        .inventory
-        .hosts
-        .first()
-        .filter(|_| repo.inventory.hosts.len() == 1);
+    let single_host = repo.inventory.hosts.first().filter(|_| repo.inventory.hosts.len() == 1);
     let rows: Vec<[String; 6]> = monoliths
         .iter()
         .map(|m| {
@@ -155,39 +143,21 @@ pub fn list(json: bool) -> Result<(), Failure> {
                 m.name.clone(),
                 m.domain.clone().unwrap_or_else(|| "-".into()),
                 m.port.map_or("-".into(), |p| p.to_string()),
-                if m.database {
-                    "yes".into()
-                } else {
-                    "no".into()
-                },
+                if m.database { "yes".into() } else { "no".into() },
                 m.host
                     .clone()
                     .or_else(|| single_host.map(|h| h.name.clone()))
                     .unwrap_or_else(|| "-".into()),
-                m.files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                m.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
             ]
         })
         .collect();
     let header = ["NAME", "DOMAIN", "PORT", "DATABASE", "HOST", "FILES"].map(String::from);
     let widths: Vec<usize> = (0..6)
-        .map(|i| {
-            rows.iter()
-                .chain([&header])
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("{}", cells.join("  ").trim_end());
     }
     Ok(())
@@ -199,10 +169,7 @@ pub fn check() -> Result<(), Failure> {
     for problem in &report {
         eprintln!("{problem}");
     }
-    let errors = report
-        .iter()
-        .filter(|p| p.severity == check::Severity::Error)
-        .count();
+    let errors = report.iter().filter(|p| p.severity == check::Severity::Error).count();
     let warnings = report.len() - errors;
     if errors > 0 {
         eprintln!("{errors} problem(s), {warnings} warning(s)");
@@ -238,10 +205,7 @@ pub fn init() -> Result<(), Failure> {
             if config.exists() {
                 println!("{} is already there", repo::config::FILE_NAME);
             } else {
-                println!(
-                    "detection needs no help: no {} written",
-                    repo::config::FILE_NAME
-                );
+                println!("detection needs no help: no {} written", repo::config::FILE_NAME);
             }
             Ok(())
         }

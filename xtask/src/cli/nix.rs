@@ -55,44 +55,18 @@ type Operation = Box<dyn Fn(&NixFile, &[String]) -> Result<Change, Error>>;
 pub fn run(cmd: NixCommand) -> Result<(), Failure> {
     let (file, attrpath, flags, op): (_, _, _, Operation) = match cmd {
         NixCommand::Get { file, attrpath } => return get(&file, &attrpath),
-        NixCommand::Set {
-            file,
-            attrpath,
-            value,
-            flags,
-        } => (
-            file,
-            attrpath,
-            flags,
-            Box::new(move |f, p| edit::set_attr(f, p, &value)),
-        ),
-        NixCommand::Rm {
-            file,
-            attrpath,
-            flags,
-        } => (file, attrpath, flags, Box::new(edit::remove_attr)),
-        NixCommand::Add {
-            file,
-            attrpath,
-            element,
-            flags,
-        } => (
-            file,
-            attrpath,
-            flags,
-            Box::new(move |f, p| edit::add_list_element(f, p, &element)),
-        ),
-        NixCommand::AddLine {
-            file,
-            attrpath,
-            line,
-            flags,
-        } => (
-            file,
-            attrpath,
-            flags,
-            Box::new(move |f, p| edit::add_string_line(f, p, &line)),
-        ),
+        NixCommand::Set { file, attrpath, value, flags } => {
+            (file, attrpath, flags, Box::new(move |f, p| edit::set_attr(f, p, &value)))
+        }
+        NixCommand::Rm { file, attrpath, flags } => {
+            (file, attrpath, flags, Box::new(edit::remove_attr))
+        }
+        NixCommand::Add { file, attrpath, element, flags } => {
+            (file, attrpath, flags, Box::new(move |f, p| edit::add_list_element(f, p, &element)))
+        }
+        NixCommand::AddLine { file, attrpath, line, flags } => {
+            (file, attrpath, flags, Box::new(move |f, p| edit::add_string_line(f, p, &line)))
+        }
     };
     let (text, nix, path) = load(&file, &attrpath)?;
     let change = op(&nix, &path).map_err(|err| report(&file, &text, &err))?;
@@ -123,9 +97,6 @@ fn load(file: &PathBuf, attrpath: &str) -> Result<(String, NixFile, Vec<String>)
 }
 
 fn report(file: &std::path::Path, text: &str, err: &Error) -> Failure {
-    eprint!(
-        "error: {}",
-        render_error(&file.display().to_string(), text, err)
-    );
+    eprint!("error: {}", render_error(&file.display().to_string(), text, err));
     Failure(2)
 }

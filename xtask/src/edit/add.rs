@@ -34,17 +34,11 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
             let list = literal_list(&value).ok_or_else(|| {
                 Error::at(
                     value.syntax().text_range(),
-                    ErrorKind::WrongKind {
-                        path: display_path(path),
-                        expected: "a list",
-                    },
+                    ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
                 )
             })?;
             let items: Vec<ast::Expr> = list.items().collect();
-            if items
-                .iter()
-                .any(|item| same_syntax(item.syntax(), new.syntax()))
-            {
+            if items.iter().any(|item| same_syntax(item.syntax(), new.syntax())) {
                 return edits.finish(file);
             }
             edits.push(match items.last() {
@@ -69,10 +63,7 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
         Lookup::Piecewise { bindings } => {
             return Err(Error::at(
                 bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind {
-                    path: display_path(path),
-                    expected: "a list",
-                },
+                ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
             ))
         }
         Lookup::Missing { set, rest, sibling } => {

@@ -46,10 +46,7 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
         Lookup::Piecewise { bindings } => {
             return Err(Error::at(
                 bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind {
-                    path: display_path(path),
-                    expected: "a string",
-                },
+                ErrorKind::WrongKind { path: display_path(path), expected: "a string" },
             ))
         }
         Lookup::Missing { set, rest, sibling } => {

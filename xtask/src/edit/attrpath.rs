@@ -112,9 +112,8 @@ fn string_literal(s: &ast::Str) -> Option<String> {
     Some(out)
 }
 
-const KEYWORDS: &[&str] = &[
-    "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with",
-];
+const KEYWORDS: &[&str] =
+    &["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"];
 
 /// Writes a key as a careful person would: bare when it is an identifier, quoted otherwise.
 pub fn quote_key(key: &str) -> String {
@@ -150,11 +149,7 @@ pub fn quote_string(value: &str) -> String {
 }
 
 pub(super) fn display_path(segments: &[String]) -> String {
-    segments
-        .iter()
-        .map(|s| quote_key(s))
-        .collect::<Vec<_>>()
-        .join(".")
+    segments.iter().map(|s| quote_key(s)).collect::<Vec<_>>().join(".")
 }
 
 #[cfg(test)]
@@ -172,15 +167,7 @@ mod tests {
 
     #[test]
     fn malformed_paths_are_refused() {
-        for bad in [
-            "",
-            "a..b",
-            "a.",
-            r#"a."b"#,
-            r#"a."${x}""#,
-            "a b",
-            r#"a."b"c"#,
-        ] {
+        for bad in ["", "a..b", "a.", r#"a."b"#, r#"a."${x}""#, "a b", r#"a."b"c"#] {
             assert!(parse_attrpath(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -26,10 +26,7 @@ pub enum ErrorKind {
     /// The path is defined by several deeper attributes, so it has no single value.
     Piecewise { path: String },
     /// The value at the path is not of the kind the operation needs.
-    WrongKind {
-        path: String,
-        expected: &'static str,
-    },
+    WrongKind { path: String, expected: &'static str },
     /// The attribute exists in a form the engine does not edit (e.g. `inherit`).
     Unsupported(String),
     /// An edit produced text that does not parse: a bug, reported instead of written.
@@ -38,10 +35,7 @@ pub enum ErrorKind {
 
 impl Error {
     pub fn at(range: TextRange, kind: ErrorKind) -> Error {
-        Error {
-            range: Some(range),
-            kind,
-        }
+        Error { range: Some(range), kind }
     }
 
     pub fn new(kind: ErrorKind) -> Error {
@@ -66,10 +60,9 @@ impl fmt::Display for ErrorKind {
                 )
             }
             ErrorKind::Missing { path } => write!(f, "`{path}` is not defined"),
-            ErrorKind::Piecewise { path } => write!(
-                f,
-                "`{path}` is defined piecewise by several attributes; name one of them"
-            ),
+            ErrorKind::Piecewise { path } => {
+                write!(f, "`{path}` is defined piecewise by several attributes; name one of them")
+            }
             ErrorKind::WrongKind { path, expected } => write!(f, "`{path}` is not {expected}"),
             ErrorKind::Unsupported(msg) => f.write_str(msg),
             ErrorKind::Internal(msg) => write!(f, "internal error: {msg}"),

@@ -14,10 +14,7 @@ pub(super) struct Style {
 impl Style {
     pub fn of(text: &str) -> Style {
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        Style {
-            unit: indent_unit(text),
-            newline,
-        }
+        Style { unit: indent_unit(text), newline }
     }
 
     /// Converts text built with `\n` into the file's line endings.
@@ -53,9 +50,7 @@ pub fn indent_unit(text: &str) -> String {
     if tabs > spaces {
         return "\t".to_owned();
     }
-    let best = (1..=8)
-        .max_by_key(|&n| (counts[n], n == 2))
-        .filter(|&n| counts[n] > 0);
+    let best = (1..=8).max_by_key(|&n| (counts[n], n == 2)).filter(|&n| counts[n] > 0);
     " ".repeat(best.unwrap_or(2))
 }
 
@@ -75,10 +70,7 @@ pub(super) fn line_end_with_break(text: &str, offset: TextSize) -> TextSize {
 pub(super) fn indent_before(text: &str, offset: TextSize) -> Option<&str> {
     let start = line_start(text, offset);
     let before = &text[TextRange::new(start, offset)];
-    before
-        .chars()
-        .all(|c| c == ' ' || c == '\t')
-        .then_some(before)
+    before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
 }
 
 /// The indentation of the line holding `offset`, whatever follows it.
@@ -161,10 +153,7 @@ mod tests {
     #[test]
     fn indent_unit_is_read_off_the_file() {
         assert_eq!(Style::of("{\n  a = {\n    b = 1;\n  };\n}\n").unit, "  ");
-        assert_eq!(
-            Style::of("{\n    a = {\n        b = 1;\n    };\n}\n").unit,
-            "    "
-        );
+        assert_eq!(Style::of("{\n    a = {\n        b = 1;\n    };\n}\n").unit, "    ");
         assert_eq!(Style::of("{\n\ta = {\n\t\tb = 1;\n\t};\n}\n").unit, "\t");
         assert_eq!(Style::of("{ a = 1; }").unit, "  ");
     }
@@ -173,9 +162,6 @@ mod tests {
     fn trailing_comments_stay_with_their_line() {
         let text = "a = 1; # one\nb = 2;";
         assert_eq!(end_of_trailing_comment(text, 6.into()), TextSize::from(12));
-        assert_eq!(
-            end_of_trailing_comment("a = 1;\n", 6.into()),
-            TextSize::from(6)
-        );
+        assert_eq!(end_of_trailing_comment("a = 1;\n", 6.into()), TextSize::from(6));
     }
 }

@@ -11,20 +11,13 @@ use super::{Error, ErrorKind, NixFile};
 #[derive(Debug, Clone)]
 pub(super) enum Lookup {
     /// One binding's value is exactly the path's value.
-    Value {
-        binding: ast::AttrpathValue,
-        value: ast::Expr,
-    },
+    Value { binding: ast::AttrpathValue, value: ast::Expr },
     /// The path has no single value: these deeper bindings define its attributes.
     Piecewise { bindings: Vec<ast::AttrpathValue> },
     /// The path is not defined. `set` is the deepest attribute set literal on the way, `rest` the
     /// segments missing below it, and `sibling` the last binding of `set` that shares the longest
     /// prefix with `rest` (as `a.b.c` does with a missing `a.b.d`), with that prefix's length.
-    Missing {
-        set: ast::AttrSet,
-        rest: Vec<String>,
-        sibling: Option<(ast::AttrpathValue, usize)>,
-    },
+    Missing { set: ast::AttrSet, rest: Vec<String>, sibling: Option<(ast::AttrpathValue, usize)> },
 }
 
 /// The file's top-level attribute set, seen through function arguments, `let ... in`, `with`,
@@ -40,10 +33,7 @@ pub(super) fn top_level_set(file: &NixFile) -> Result<ast::AttrSet, Error> {
             Some(ast::Expr::Assert(it)) => it.body(),
             Some(ast::Expr::Paren(it)) => it.expr(),
             Some(other) => {
-                return Err(Error::at(
-                    other.syntax().text_range(),
-                    ErrorKind::NoTopLevelSet,
-                ))
+                return Err(Error::at(other.syntax().text_range(), ErrorKind::NoTopLevelSet))
             }
             None => return Err(Error::new(ErrorKind::NoTopLevelSet)),
         }
@@ -89,9 +79,7 @@ fn lookup_in(set: &ast::AttrSet, path: &[String], above: &[String]) -> Result<Lo
                 _ => {
                     return Err(Error::at(
                         value.syntax().text_range(),
-                        ErrorKind::NotAnAttrSet {
-                            path: display_path(&here),
-                        },
+                        ErrorKind::NotAnAttrSet { path: display_path(&here) },
                     ))
                 }
             }
@@ -117,11 +105,7 @@ fn lookup_in(set: &ast::AttrSet, path: &[String], above: &[String]) -> Result<Lo
             )),
         ));
     }
-    Ok(Lookup::Missing {
-        set: set.clone(),
-        rest: path.to_vec(),
-        sibling,
-    })
+    Ok(Lookup::Missing { set: set.clone(), rest: path.to_vec(), sibling })
 }
 
 fn inherited(set: &ast::AttrSet, path: &[String]) -> Option<rowan::TextRange> {
@@ -137,13 +121,9 @@ pub fn get_value(file: &NixFile, path: &[String]) -> Result<String, Error> {
         Lookup::Value { value, .. } => Ok(value.syntax().text().to_string()),
         Lookup::Piecewise { bindings } => Err(Error::at(
             bindings[0].syntax().text_range(),
-            ErrorKind::Piecewise {
-                path: display_path(path),
-            },
+            ErrorKind::Piecewise { path: display_path(path) },
         )),
-        Lookup::Missing { .. } => Err(Error::new(ErrorKind::Missing {
-            path: display_path(path),
-        })),
+        Lookup::Missing { .. } => Err(Error::new(ErrorKind::Missing { path: display_path(path) })),
     }
 }
 
@@ -172,18 +152,12 @@ mod tests {
     #[test]
     fn interpolated_keys_never_match_literals() {
         let text = "let d = \"a\"; in { ${d} = 1; \"${d}\" = 2; }";
-        assert!(matches!(
-            get(text, "a").unwrap_err().kind,
-            ErrorKind::Missing { .. }
-        ));
+        assert!(matches!(get(text, "a").unwrap_err().kind, ErrorKind::Missing { .. }));
     }
 
     #[test]
     fn a_path_through_a_value_that_is_not_a_set_is_an_error() {
         let err = get("{ a = import ./x.nix; }", "a.b").unwrap_err();
-        assert!(
-            matches!(err.kind, ErrorKind::NotAnAttrSet { .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err.kind, ErrorKind::NotAnAttrSet { .. }), "{err:?}");
     }
 }

@@ -117,12 +117,7 @@ pub fn read_expr(expr: &ast::Expr) -> Node {
     let range = expr.syntax().text_range();
     let range = usize::from(range.start())..usize::from(range.end());
     let value = match expr {
-        ast::Expr::AttrSet(set) => {
-            return Node {
-                range,
-                ..read_set(set)
-            }
-        }
+        ast::Expr::AttrSet(set) => return Node { range, ..read_set(set) },
         ast::Expr::Str(s) => {
             string_value(s).map_or_else(|| Value::Other(s.to_string()), Value::Str)
         }
@@ -246,13 +241,7 @@ fn insert(node: &mut Node, keys: &[String], value: Node, range: &Range<usize>) {
         return;
     }
     let i = position.unwrap_or_else(|| {
-        entries.push((
-            first.clone(),
-            Node {
-                value: Value::Set(Vec::new()),
-                range: range.clone(),
-            },
-        ));
+        entries.push((first.clone(), Node { value: Value::Set(Vec::new()), range: range.clone() }));
         entries.len() - 1
     });
     insert(&mut entries[i].1, rest, value, range);
@@ -283,14 +272,8 @@ mod tests {
         let m = top.get("m").unwrap();
         let names: Vec<&str> = m.entries().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["shop", "blog", "x"]);
-        assert_eq!(
-            m.at(&["blog".into(), "port".into()]).unwrap().as_int(),
-            Some(8082)
-        );
-        assert_eq!(
-            m.get("blog").unwrap().get("db").unwrap().as_bool(),
-            Some(false)
-        );
+        assert_eq!(m.at(&["blog".into(), "port".into()]).unwrap().as_int(), Some(8082));
+        assert_eq!(m.get("blog").unwrap().get("db").unwrap().as_bool(), Some(false));
         assert_eq!(m.get("x").unwrap().source(), Some("pkgs.hello"));
         let shop = m.get("shop").unwrap();
         assert_eq!(&file.text()[shop.range.clone()], "m.shop.port = 8081;");

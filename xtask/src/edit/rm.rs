@@ -23,9 +23,7 @@ pub fn remove_attr(file: &NixFile, path: &[String]) -> Result<Change, Error> {
         Lookup::Value { binding, .. } => vec![binding],
         Lookup::Piecewise { bindings } => bindings,
         Lookup::Missing { .. } => {
-            return Err(Error::new(ErrorKind::Missing {
-                path: display_path(path),
-            }))
+            return Err(Error::new(ErrorKind::Missing { path: display_path(path) }))
         }
     };
     let mut edits = EditSet::new();
@@ -42,11 +40,7 @@ fn prune_emptied(bindings: Vec<ast::AttrpathValue>) -> Vec<SyntaxNode> {
     let Some(set) = nodes[0].parent().and_then(ast::AttrSet::cast) else {
         return nodes;
     };
-    let remaining = set
-        .syntax()
-        .children()
-        .filter(|c| !nodes.contains(c))
-        .count();
+    let remaining = set.syntax().children().filter(|c| !nodes.contains(c)).count();
     match set.syntax().parent().and_then(ast::AttrpathValue::cast) {
         Some(owner) if remaining == 0 => prune_emptied(vec![owner]),
         _ => nodes,

@@ -30,27 +30,18 @@ pub fn remove_list_element(
         Lookup::Piecewise { bindings } => {
             return Err(Error::at(
                 bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind {
-                    path: display_path(path),
-                    expected: "a list",
-                },
+                ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
             ))
         }
     };
     let list = literal_list(&value).ok_or_else(|| {
         Error::at(
             value.syntax().text_range(),
-            ErrorKind::WrongKind {
-                path: display_path(path),
-                expected: "a list",
-            },
+            ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
         )
     })?;
     let items: Vec<_> = list.items().collect();
-    let Some(item) = items
-        .iter()
-        .find(|i| same_syntax(i.syntax(), wanted.syntax()))
-    else {
+    let Some(item) = items.iter().find(|i| same_syntax(i.syntax(), wanted.syntax())) else {
         return EditSet::new().finish(file);
     };
     // The list is the whole value and this was its last element: the binding goes.

@@ -25,10 +25,7 @@ pub fn remove_string_line(file: &NixFile, path: &[String], line: &str) -> Result
         Lookup::Piecewise { bindings } => {
             return Err(Error::at(
                 bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind {
-                    path: display_path(path),
-                    expected: "a string",
-                },
+                ErrorKind::WrongKind { path: display_path(path), expected: "a string" },
             ))
         }
     };
@@ -43,10 +40,7 @@ pub fn remove_string_line(file: &NixFile, path: &[String], line: &str) -> Result
     })?;
     let text = file.text();
     let range = string.syntax().text_range();
-    let body = TextRange::new(
-        range.start() + TextSize::from(2),
-        range.end() - TextSize::from(2),
-    );
+    let body = TextRange::new(range.start() + TextSize::from(2), range.end() - TextSize::from(2));
     let mut edits = EditSet::new();
     let mut offset = usize::from(body.start());
     for (i, content) in text[body].split('\n').enumerate() {
@@ -58,10 +52,7 @@ pub fn remove_string_line(file: &NixFile, path: &[String], line: &str) -> Result
         }
         if content.trim() == wanted.trim() {
             let start = line_start(text, at);
-            edits.push(TextEdit::delete(TextRange::new(
-                start,
-                line_end_with_break(text, at),
-            )));
+            edits.push(TextEdit::delete(TextRange::new(start, line_end_with_break(text, at))));
             break;
         }
     }

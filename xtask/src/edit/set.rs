@@ -29,10 +29,7 @@ pub fn set_attr(file: &NixFile, path: &[String], value: &str) -> Result<Change, 
     let style = Style::of(file.text());
     let mut edits = EditSet::new();
     match lookup(file, path)? {
-        Lookup::Value {
-            binding,
-            value: old,
-        } => {
+        Lookup::Value { binding, value: old } => {
             if !same_syntax(old.syntax(), new_value.syntax()) {
                 let indent = line_indent(file.text(), binding.syntax().text_range().start());
                 let text = style.lines(&reindent(&value, indent));
@@ -104,10 +101,8 @@ pub(super) fn insert_into_empty(
     item: &str,
 ) -> TextEdit {
     let range = container.text_range();
-    let (open, close) = (
-        range.start() + rowan::TextSize::from(1),
-        range.end() - rowan::TextSize::from(1),
-    );
+    let (open, close) =
+        (range.start() + rowan::TextSize::from(1), range.end() - rowan::TextSize::from(1));
     let inside = TextRange::new(open, close);
     if spans_lines(text, inside) {
         if let Some(indent) = indent_before(text, close) {
@@ -130,10 +125,7 @@ pub(super) fn insert_into_empty(
 fn prefers_nested(set: &ast::AttrSet) -> bool {
     let (mut nested, mut dotted) = (0, 0);
     for binding in set.attrpath_values() {
-        let keys = binding
-            .attrpath()
-            .map(|p| attrpath_keys(&p).len())
-            .unwrap_or(0);
+        let keys = binding.attrpath().map(|p| attrpath_keys(&p).len()).unwrap_or(0);
         if keys > 1 {
             dotted += 1;
         } else if matches!(binding.value(), Some(ast::Expr::AttrSet(_))) {
@@ -148,11 +140,7 @@ fn nested_binding(rest: &[String], value: &str, unit: &str) -> String {
         [last] => format!("{} = {value};", quote_key(last)),
         [first, tail @ ..] => {
             let inner = nested_binding(tail, value, unit);
-            format!(
-                "{} = {{\n{unit}{}\n}};",
-                quote_key(first),
-                reindent(&inner, unit)
-            )
+            format!("{} = {{\n{unit}{}\n}};", quote_key(first), reindent(&inner, unit))
         }
         [] => unreachable!("a binding has at least one key"),
     }

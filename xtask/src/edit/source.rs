@@ -16,10 +16,7 @@ impl NixFile {
         if let Some(err) = parse.errors().first() {
             return Err(syntax_error(err, text));
         }
-        Ok(NixFile {
-            text: text.to_owned(),
-            parse,
-        })
+        Ok(NixFile { text: text.to_owned(), parse })
     }
 
     pub fn text(&self) -> &str {
@@ -41,20 +38,14 @@ fn syntax_error(err: &rnix::ParseError, text: &str) -> Error {
     let (range, msg) = match err {
         P::Unexpected(r) => (*r, "unexpected input".to_owned()),
         P::UnexpectedExtra(r) => (*r, "unexpected input after the expression".to_owned()),
-        P::UnexpectedWanted(got, r, wanted) => (
-            *r,
-            format!(
-                "unexpected {}, expected {}",
-                describe(*got),
-                describe_any(wanted)
-            ),
-        ),
+        P::UnexpectedWanted(got, r, wanted) => {
+            (*r, format!("unexpected {}, expected {}", describe(*got), describe_any(wanted)))
+        }
         P::UnexpectedDoubleBind(r) => (*r, "the pattern is bound twice".to_owned()),
         P::UnexpectedEOF => (end, "unexpected end of file".to_owned()),
-        P::UnexpectedEOFWanted(wanted) => (
-            end,
-            format!("unexpected end of file, expected {}", describe_any(wanted)),
-        ),
+        P::UnexpectedEOFWanted(wanted) => {
+            (end, format!("unexpected end of file, expected {}", describe_any(wanted)))
+        }
         P::DuplicatedArgs(r, name) => (*r, format!("the argument `{name}` is duplicated")),
         P::RecursionLimitExceeded => (end, "the expression nests too deeply".to_owned()),
         other => (end, other.to_string()),
@@ -93,9 +84,7 @@ fn describe(kind: SyntaxKind) -> String {
         TOKEN_IDENT => return "an identifier".to_owned(),
         _ => {
             let name = format!("{kind:?}");
-            let name = name
-                .trim_start_matches("TOKEN_")
-                .trim_start_matches("NODE_");
+            let name = name.trim_start_matches("TOKEN_").trim_start_matches("NODE_");
             return name.to_lowercase().replace('_', " ");
         }
     };
@@ -109,10 +98,7 @@ pub fn same_syntax(a: &SyntaxNode, b: &SyntaxNode) -> bool {
         node.descendants_with_tokens()
             .filter_map(|e| e.into_token())
             .filter(|t| {
-                !matches!(
-                    t.kind(),
-                    SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT
-                )
+                !matches!(t.kind(), SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT)
             })
             .map(|t| (t.kind(), t.text().to_owned()))
             .collect::<Vec<_>>()
@@ -131,9 +117,8 @@ pub(super) fn parse_expression(text: &str, what: &str) -> Result<ast::Expr, Erro
             inner.kind.to_string().trim_start_matches("syntax error: ")
         ))));
     }
-    parse.tree().expr().ok_or_else(|| {
-        Error::new(ErrorKind::BadArgument(format!(
-            "invalid {what}: it is empty"
-        )))
-    })
+    parse
+        .tree()
+        .expr()
+        .ok_or_else(|| Error::new(ErrorKind::BadArgument(format!("invalid {what}: it is empty"))))
 }

@@ -11,24 +11,15 @@ pub struct TextEdit {
 
 impl TextEdit {
     pub fn insert(at: TextSize, text: impl Into<String>) -> TextEdit {
-        TextEdit {
-            range: TextRange::empty(at),
-            insert: text.into(),
-        }
+        TextEdit { range: TextRange::empty(at), insert: text.into() }
     }
 
     pub fn replace(range: TextRange, text: impl Into<String>) -> TextEdit {
-        TextEdit {
-            range,
-            insert: text.into(),
-        }
+        TextEdit { range, insert: text.into() }
     }
 
     pub fn delete(range: TextRange) -> TextEdit {
-        TextEdit {
-            range,
-            insert: String::new(),
-        }
+        TextEdit { range, insert: String::new() }
     }
 }
 
@@ -71,10 +62,7 @@ impl EditSet {
         self.edits.sort_by_key(|e| (e.range.start(), e.range.end()));
         let after = apply(before, &self.edits, TextSize::from(0))?;
         verify(file, &self.edits)?;
-        Ok(Change {
-            before: before.to_owned(),
-            after,
-        })
+        Ok(Change { before: before.to_owned(), after })
     }
 }
 
@@ -84,10 +72,7 @@ fn apply(text: &str, edits: &[TextEdit], base: TextSize) -> Result<String, Error
     for edit in edits {
         let range = edit.range - base;
         if range.start() < cursor {
-            return Err(Error::at(
-                edit.range,
-                ErrorKind::Internal("overlapping edits".to_owned()),
-            ));
+            return Err(Error::at(edit.range, ErrorKind::Internal("overlapping edits".to_owned())));
         }
         out.push_str(&text[TextRange::new(cursor, range.start())]);
         out.push_str(&edit.insert);
@@ -111,19 +96,12 @@ fn verify(file: &NixFile, edits: &[TextEdit]) -> Result<(), Error> {
         rowan::NodeOrToken::Node(node) => Some(node),
         rowan::NodeOrToken::Token(token) => token.parent(),
     };
-    let scope = covering
-        .into_iter()
-        .flat_map(|node| node.ancestors())
-        .find(|node| {
-            let range = node.text_range();
-            self_delimiting(node.kind()) && range.start() < span.start() && span.end() < range.end()
-        });
+    let scope = covering.into_iter().flat_map(|node| node.ancestors()).find(|node| {
+        let range = node.text_range();
+        self_delimiting(node.kind()) && range.start() < span.start() && span.end() < range.end()
+    });
     let (text, base, kind) = match &scope {
-        Some(node) => (
-            node.text().to_string(),
-            node.text_range().start(),
-            Some(node.kind()),
-        ),
+        Some(node) => (node.text().to_string(), node.text_range().start(), Some(node.kind())),
         None => (file.text().to_owned(), TextSize::from(0), None),
     };
     let edited = apply(&text, edits, base)?;
@@ -136,9 +114,7 @@ fn verify(file: &NixFile, edits: &[TextEdit]) -> Result<(), Error> {
         })
     });
     if !parse.errors().is_empty() || !same_kind {
-        return Err(Error::new(ErrorKind::Internal(
-            "the edited file would not parse".to_owned(),
-        )));
+        return Err(Error::new(ErrorKind::Internal("the edited file would not parse".to_owned())));
     }
     Ok(())
 }
@@ -164,14 +140,8 @@ mod tests {
         let text = "{ a = { b = 1; }; c = [ 1 ]; }";
         assert!(edit(text, 14, " d = 2;").is_ok());
         assert!(edit(text, 14, " d = ;").is_err());
-        assert!(
-            edit(text, 14, " } ; {").is_err(),
-            "an edit that rebalances braces"
-        );
-        assert!(
-            edit(text, 25, " ]; x = [").is_err(),
-            "an edit that escapes its list"
-        );
+        assert!(edit(text, 14, " } ; {").is_err(), "an edit that rebalances braces");
+        assert!(edit(text, 25, " ]; x = [").is_err(), "an edit that escapes its list");
         assert!(edit(text, 25, " 2").is_ok());
     }
 

@@ -31,14 +31,7 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {kind}: {}",
-            self.file.display(),
-            self.line,
-            self.col,
-            self.message
-        )
+        write!(f, "{}:{}:{}: {kind}: {}", self.file.display(), self.line, self.col, self.message)
     }
 }
 
@@ -47,13 +40,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
     let at = |severity, file: &Path, offset: usize, message: String| {
         let text = repo.files.get(file).map_or("", |f| f.text.as_str());
         let (line, col) = LineIndex::new(text).line_col((offset as u32).into());
-        Problem {
-            severity,
-            file: file.to_owned(),
-            line,
-            col,
-            message,
-        }
+        Problem { severity, file: file.to_owned(), line, col, message }
     };
 
     for (path, file) in &repo.files {
@@ -71,11 +58,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         let Ok(nix) = &file.parsed else { continue };
         let dir = path.parent().unwrap_or(Path::new(""));
         for list in [&["imports"][..], VHOSTS] {
-            for item in read_list(nix, &attrpath(list))
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-            {
+            for item in read_list(nix, &attrpath(list)).ok().flatten().unwrap_or_default() {
                 let Value::Path(p) = &item.value else {
                     continue;
                 };
@@ -93,10 +76,8 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
             }
         }
         // Unsafe database lines, wherever an initialScript is.
-        for (line, range) in read_string_lines(nix, &attrpath(INITIAL_SCRIPT))
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        for (line, range) in
+            read_string_lines(nix, &attrpath(INITIAL_SCRIPT)).ok().flatten().unwrap_or_default()
         {
             let upper = line.to_uppercase();
             if upper.contains("SUPERUSER") {
@@ -122,9 +103,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         if let Ok(top) = read_top_level(nix) {
             let users = top.at(&attrpath(&["services", "postgresql", "ensureUsers"]));
             for user in users.map(|u| u.items()).unwrap_or_default() {
-                if user
-                    .at(&attrpath(&["ensureClauses", "superuser"]))
-                    .and_then(|n| n.as_bool())
+                if user.at(&attrpath(&["ensureClauses", "superuser"])).and_then(|n| n.as_bool())
                     == Some(true)
                 {
                     problems.push(at(
@@ -142,27 +121,19 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
     // Monoliths' files that are present but not wired in.
     match &repo.layout {
         Layout::Classic(layout) => {
-            let module_dirs: BTreeSet<&Path> = layout
-                .monoliths
-                .iter()
-                .filter_map(|m| m.module.parent())
-                .collect();
+            let module_dirs: BTreeSet<&Path> =
+                layout.monoliths.iter().filter_map(|m| m.module.parent()).collect();
             for (path, file) in &repo.files {
                 if wired.contains(path) || *path == layout.entry {
                     continue;
                 }
-                let top = file
-                    .parsed
-                    .as_ref()
-                    .ok()
-                    .and_then(|n| read_top_level(n).ok());
+                let top = file.parsed.as_ref().ok().and_then(|n| read_top_level(n).ok());
                 let is_module = top
                     .as_ref()
                     .is_some_and(|t| t.at(&attrpath(&["systemd", "services"])).is_some());
                 let in_module_dir = path.parent().is_some_and(|d| module_dirs.contains(d));
-                let is_vhost = path
-                    .file_stem()
-                    .is_some_and(|s| s.to_string_lossy().ends_with("-vhost"));
+                let is_vhost =
+                    path.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("-vhost"));
                 if in_module_dir && is_module {
                     problems.push(at(
                         Severity::Error,
@@ -188,12 +159,8 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         }
         Layout::Module(layout) => {
             let dir = layout.monoliths_file.parent().unwrap_or(Path::new(""));
-            let used: BTreeSet<&PathBuf> = repo
-                .inventory
-                .monoliths
-                .iter()
-                .flat_map(|m| &m.files)
-                .collect();
+            let used: BTreeSet<&PathBuf> =
+                repo.inventory.monoliths.iter().flat_map(|m| &m.files).collect();
             for m in &repo.inventory.monoliths {
                 for f in &m.files {
                     if !repo.root.join(f).exists() {
@@ -246,11 +213,9 @@ fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
         let keys = [
             Some(("name", m.name.clone())),
             m.domain.clone().map(|d| ("domain", d)),
-            m.port.map(|p| {
-                (
-                    "port",
-                    format!("{p} on host {}", m.host.as_deref().unwrap_or("-")),
-                )
+            m.port.map(|p| match &m.host {
+                Some(host) => ("port", format!("{p} on host {host}")),
+                None => ("port", p.to_string()),
             }),
         ];
         for (kind, value) in keys.into_iter().flatten() {

@@ -17,9 +17,7 @@ pub use plan::{Plan, WorkflowError};
 pub fn rebrand(text: &str, pairs: &[(String, String)], from: &str, to: &str) -> String {
     let capital = |s: &str| {
         let mut c = s.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
+        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
     };
     let mut rules: Vec<(String, String)> = pairs.to_vec();
     let names = [
@@ -40,10 +38,7 @@ pub fn rebrand(text: &str, pairs: &[(String, String)], from: &str, to: &str) -> 
                 continue 'scan;
             }
         }
-        let word_start = !text[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let word_start = !text[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
         if word_start {
             for (old, new) in &names {
                 if rest.starts_with(old.as_str()) {
@@ -71,14 +66,8 @@ pub fn sanitize_sql(line: &str) -> Option<String> {
     if let Some(at) = line.to_uppercase().find("PASSWORD") {
         // From `WITH` (or `ENCRYPTED`) before it to the end of the quoted password.
         let head = line[..at].trim_end();
-        let head = head
-            .strip_suffix_ci("ENCRYPTED")
-            .map(str::trim_end)
-            .unwrap_or(head);
-        let head = head
-            .strip_suffix_ci("WITH")
-            .map(str::trim_end)
-            .unwrap_or(head);
+        let head = head.strip_suffix_ci("ENCRYPTED").map(str::trim_end).unwrap_or(head);
+        let head = head.strip_suffix_ci("WITH").map(str::trim_end).unwrap_or(head);
         let tail = &line[at + "PASSWORD".len()..];
         let tail = tail.trim_start();
         let tail = match tail.strip_prefix('\'') {
@@ -139,10 +128,7 @@ mod tests {
             Some("create role shop with login valid until 'infinity';")
         );
         assert_eq!(sanitize_sql("ALTER USER shop_prod WITH SUPERUSER;"), None);
-        assert_eq!(
-            sanitize_sql("ALTER USER shop_prod WITH PASSWORD 'x';"),
-            None
-        );
+        assert_eq!(sanitize_sql("ALTER USER shop_prod WITH PASSWORD 'x';"), None);
         assert_eq!(
             sanitize_sql("CREATE DATABASE shop_prod;").as_deref(),
             Some("CREATE DATABASE shop_prod;")

@@ -32,28 +32,18 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
     let domain = normalize_domain(&new.domain).map_err(WorkflowError)?;
     let monoliths = &repo.inventory.monoliths;
     if let Some(m) = monoliths.iter().find(|m| m.name == new.name) {
-        return Err(WorkflowError(format!(
-            "{}: monolith `{}` exists already",
-            m.place, m.name
-        )));
+        return Err(WorkflowError(format!("{}: monolith `{}` exists already", m.place, m.name)));
     }
-    if let Some(m) = monoliths
-        .iter()
-        .find(|m| m.domain.as_deref() == Some(domain.as_str()))
-    {
+    if let Some(m) = monoliths.iter().find(|m| m.domain.as_deref() == Some(domain.as_str())) {
         return Err(WorkflowError(format!(
             "{}: the domain `{domain}` belongs to monolith `{}` already",
             m.place, m.name
         )));
     }
     let port = choose_port(repo, new.port)?;
-    let mut plan = Plan::new(repo);
-    let mut added = Added {
-        name: new.name.clone(),
-        domain: domain.clone(),
-        port,
-        notes: Vec::new(),
-    };
+    let mut plan = Plan::new(repo)?;
+    let mut added =
+        Added { name: new.name.clone(), domain: domain.clone(), port, notes: Vec::new() };
     match &repo.layout {
         Layout::Module(layout) => {
             plan_module(repo, layout, new, &domain, port, &mut plan, &mut added)?
@@ -68,12 +58,8 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
 /// The next free port above the highest in use, never one the repository mentions anywhere;
 /// or the one asked for, when it is free.
 fn choose_port(repo: &Repo, asked: Option<u16>) -> Result<u16, WorkflowError> {
-    let used: BTreeMap<u16, &Monolith> = repo
-        .inventory
-        .monoliths
-        .iter()
-        .filter_map(|m| Some((m.port?, m)))
-        .collect();
+    let used: BTreeMap<u16, &Monolith> =
+        repo.inventory.monoliths.iter().filter_map(|m| Some((m.port?, m))).collect();
     let mentioned = mentioned_numbers(&repo.root);
     let range = repo.config.ports;
     if let Some(port) = asked {
@@ -96,34 +82,25 @@ fn choose_port(repo: &Repo, asked: Option<u16>) -> Result<u16, WorkflowError> {
         }
         return Ok(port);
     }
-    let start = used
-        .keys()
-        .next_back()
-        .map_or(range.min, |p| p.saturating_add(1))
-        .max(range.min);
-    (start..=range.max)
-        .find(|p| !mentioned.contains_key(p))
-        .ok_or_else(|| {
-            WorkflowError(format!(
-                "no free port from {start} to {}: widen [ports] in nmmm.toml",
-                range.max
-            ))
-        })
+    let start = used.keys().next_back().map_or(range.min, |p| p.saturating_add(1)).max(range.min);
+    (start..=range.max).find(|p| !mentioned.contains_key(p)).ok_or_else(|| {
+        WorkflowError(format!(
+            "no free port from {start} to {}: widen [ports] in nmmm.toml",
+            range.max
+        ))
+    })
 }
 
 /// Every number from 1024 to 65535 written in the repository's text files, with its first place.
 fn mentioned_numbers(root: &Path) -> BTreeMap<u16, Place> {
     let mut found = BTreeMap::new();
-    let walk = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !matches!(
-                    e.file_name().to_str(),
-                    Some(".git" | "target" | "node_modules" | "result")
-                )
-        });
+    let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
+        e.depth() == 0
+            || !matches!(
+                e.file_name().to_str(),
+                Some(".git" | "target" | "node_modules" | "result")
+            )
+    });
     for entry in walk.filter_map(Result::ok) {
         let path = entry.path();
         if !entry.file_type().is_file() || path.extension().is_some_and(|e| e == "lock") {
@@ -150,10 +127,9 @@ fn mentioned_numbers(root: &Path) -> BTreeMap<u16, Place> {
                     }
                     if let Ok(port) = line[start..i].parse::<u16>() {
                         if port >= 1024 {
-                            found.entry(port).or_insert(Place {
-                                file: relative.to_owned(),
-                                line: n + 1,
-                            });
+                            found
+                                .entry(port)
+                                .or_insert(Place { file: relative.to_owned(), line: n + 1 });
                         }
                     }
                 } else {
@@ -178,20 +154,14 @@ fn plan_module(
     let dir = file.parent().unwrap_or(Path::new(""));
     let folder = dir.join(&new.name);
     if repo.root.join(&folder).exists() {
-        return Err(WorkflowError(format!(
-            "{}: the folder exists already",
-            folder.display()
-        )));
+        return Err(WorkflowError(format!("{}: the folder exists already", folder.display())));
     }
     let sources: Vec<(String, String)> = match &new.from {
         None => template::files(&new.name),
         Some(from) => {
             let m = find(repo, from)?;
-            let source = m
-                .files
-                .first()
-                .filter(|f| repo.root.join(f).is_dir())
-                .ok_or_else(|| {
+            let source =
+                m.files.first().filter(|f| repo.root.join(f).is_dir()).ok_or_else(|| {
                     WorkflowError(format!(
                         "{}: monolith `{from}` has no source folder to copy",
                         m.place
@@ -216,10 +186,7 @@ fn plan_module(
     value.push('}');
     let path = attrpath(&["nmmm", "monoliths", &new.name]);
     plan.edit(file, |f| edit::set_attr(f, &path, &value))?;
-    added.notes.push(format!(
-        "its source is in {}/; build it with `nix build`",
-        folder.display()
-    ));
+    added.notes.push(format!("its source is in {}/; build it with `nix build`", folder.display()));
     Ok(())
 }
 
@@ -229,16 +196,10 @@ fn copy_folder(
     to: &str,
 ) -> Result<Vec<(String, String)>, WorkflowError> {
     let mut files = Vec::new();
-    let walk = walkdir::WalkDir::new(folder)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !matches!(e.file_name().to_str(), Some("target" | "result" | ".git"))
-        });
-    for entry in walk
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-    {
+    let walk = walkdir::WalkDir::new(folder).sort_by_file_name().into_iter().filter_entry(|e| {
+        e.depth() == 0 || !matches!(e.file_name().to_str(), Some("target" | "result" | ".git"))
+    });
+    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
         let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
         let text = std::fs::read_to_string(entry.path())
             .map_err(|e| WorkflowError(format!("{}: cannot copy: {e}", entry.path().display())))?;
@@ -249,22 +210,10 @@ fn copy_folder(
 }
 
 fn find<'r>(repo: &'r Repo, name: &str) -> Result<&'r Monolith, WorkflowError> {
-    repo.inventory
-        .monoliths
-        .iter()
-        .find(|m| m.name == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = repo
-                .inventory
-                .monoliths
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect();
-            WorkflowError(format!(
-                "no monolith `{name}` here; there are: {}",
-                known.join(", ")
-            ))
-        })
+    repo.inventory.monoliths.iter().find(|m| m.name == name).ok_or_else(|| {
+        let known: Vec<&str> = repo.inventory.monoliths.iter().map(|m| m.name.as_str()).collect();
+        WorkflowError(format!("no monolith `{name}` here; there are: {}", known.join(", ")))
+    })
 }
 
 fn plan_classic(
@@ -281,23 +230,19 @@ fn plan_classic(
         None => layout.monoliths.first(),
     }
     .ok_or_else(|| match &new.from {
-        Some(name) => WorkflowError(format!(
-            "no monolith `{name}` to copy in {}",
-            layout.entry.display()
-        )),
+        Some(name) => {
+            WorkflowError(format!("no monolith `{name}` to copy in {}", layout.entry.display()))
+        }
         None => WorkflowError(format!(
             "{}: no monolith to copy: the classic layout copies an existing one",
             layout.entry.display()
         )),
     })?;
     let from_info = find(repo, &from.name)?;
-    let new_role = from.role.as_ref().map(|r| {
-        format!(
-            "{}{}",
-            role_name(&new.name),
-            &r[role_name(&from.name).len()..]
-        )
-    });
+    let new_role = from
+        .role
+        .as_ref()
+        .map(|r| format!("{}{}", role_name(&new.name), &r[role_name(&from.name).len()..]));
     let rename = |text: &str| {
         let mut pairs: Vec<(String, String)> = Vec::new();
         if let Some(old) = &from_info.domain {
@@ -313,10 +258,7 @@ fn plan_classic(
         }
     };
     let renamed_path = |path: &Path| -> PathBuf {
-        let stem = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let file = if stem.contains(&from.name) {
             stem.replace(&from.name, &new.name)
         } else {
@@ -327,30 +269,22 @@ fn plan_classic(
 
     // The monolith's own files, copied and rebranded.
     let module = renamed_path(&from.module);
-    plan.create(
-        &module,
-        rename(&plan.text(&from.module).unwrap_or_default()),
-    )?;
+    plan.create(&module, rename(&plan.text(&from.module).unwrap_or_default()))?;
     let entry_dir = layout.entry.parent().unwrap_or(Path::new("")).to_owned();
     let import = relative_nix_path(&entry_dir, &module);
-    plan.edit(&layout.entry, |f| {
-        edit::add_list_element(f, &attrpath(IMPORTS), &import)
-    })?;
+    plan.edit(&layout.entry, |f| edit::add_list_element(f, &attrpath(IMPORTS), &import))?;
     if let Some((vhost, _)) = &from.vhost {
         let new_vhost = renamed_path(vhost);
         plan.create(&new_vhost, rename(&plan.text(vhost).unwrap_or_default()))?;
         let element = relative_nix_path(&entry_dir, &new_vhost);
-        plan.edit(&layout.entry, |f| {
-            edit::add_list_element(f, &attrpath(VHOSTS), &element)
-        })?;
+        plan.edit(&layout.entry, |f| edit::add_list_element(f, &attrpath(VHOSTS), &element))?;
     }
 
     // Its port and domain beside the others'.
     if let Some(ports_file) = &layout.ports_file {
-        for (key, value) in [
-            (&from.port_key, port.to_string()),
-            (&from.domain_key, quote_string(domain)),
-        ] {
+        for (key, value) in
+            [(&from.port_key, port.to_string()), (&from.domain_key, quote_string(domain))]
+        {
             if let Some(key) = key {
                 let new_key = rebrand(key, &[], &from.name, &new.name);
                 plan.edit(ports_file, |f| {

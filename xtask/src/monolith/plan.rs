@@ -26,11 +26,16 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    pub fn new(repo: &'a Repo) -> Plan<'a> {
-        Plan {
-            repo,
-            files: BTreeMap::new(),
+    /// A plan for `repo`, which must parse throughout: a workflow adopts a repository whole, and
+    /// a file it cannot read could hide a clash or be one it has to change.
+    pub fn new(repo: &'a Repo) -> Result<Plan<'a>, WorkflowError> {
+        for (path, file) in &repo.files {
+            if let Err(err) = &file.parsed {
+                let shown = path.display().to_string();
+                return Err(WorkflowError(render_error(&shown, &file.text, err)));
+            }
         }
+        Ok(Plan { repo, files: BTreeMap::new() })
     }
 
     /// The file's text as the plan has it so far.
@@ -66,10 +71,7 @@ impl<'a> Plan<'a> {
     /// A new file; one that exists already is an error naming it.
     pub fn create(&mut self, path: &Path, text: String) -> Result<(), WorkflowError> {
         if self.repo.root.join(path).exists() || matches!(self.files.get(path), Some(Some(_))) {
-            return Err(WorkflowError(format!(
-                "{}: the file exists already",
-                path.display()
-            )));
+            return Err(WorkflowError(format!("{}: the file exists already", path.display())));
         }
         if path.extension().is_some_and(|e| e == "nix") {
             NixFile::parse(&text)
@@ -95,11 +97,7 @@ impl<'a> Plan<'a> {
                 Some(file) => Some(file.text.clone()),
                 None => std::fs::read_to_string(self.repo.root.join(&path)).ok(),
             };
-            transaction.push(FileChange {
-                path,
-                before,
-                after,
-            });
+            transaction.push(FileChange { path, before, after });
         }
         transaction
     }

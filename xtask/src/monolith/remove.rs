@@ -8,24 +8,11 @@ use crate::repo::classic::{IMPORTS, INITIAL_SCRIPT, VHOSTS};
 use crate::repo::{attrpath, Layout, Repo};
 
 pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), WorkflowError> {
-    let monolith = repo
-        .inventory
-        .monoliths
-        .iter()
-        .find(|m| m.name == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = repo
-                .inventory
-                .monoliths
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect();
-            WorkflowError(format!(
-                "no monolith `{name}` here; there are: {}",
-                known.join(", ")
-            ))
-        })?;
-    let mut plan = Plan::new(repo);
+    let monolith = repo.inventory.monoliths.iter().find(|m| m.name == name).ok_or_else(|| {
+        let known: Vec<&str> = repo.inventory.monoliths.iter().map(|m| m.name.as_str()).collect();
+        WorkflowError(format!("no monolith `{name}` here; there are: {}", known.join(", ")))
+    })?;
+    let mut plan = Plan::new(repo)?;
     let mut notes = Vec::new();
     match &repo.layout {
         Layout::Module(_) => {
@@ -36,25 +23,15 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
             }
         }
         Layout::Classic(layout) => {
-            let m = layout
-                .monoliths
-                .iter()
-                .find(|m| m.name == name)
-                .expect("read from the layout");
+            let m = layout.monoliths.iter().find(|m| m.name == name).expect("read from the layout");
             let entry = &layout.entry;
-            plan.edit(entry, |f| {
-                edit::remove_list_element(f, &attrpath(IMPORTS), &m.import)
-            })?;
+            plan.edit(entry, |f| edit::remove_list_element(f, &attrpath(IMPORTS), &m.import))?;
             if let Some((vhost, written)) = &m.vhost {
-                plan.edit(entry, |f| {
-                    edit::remove_list_element(f, &attrpath(VHOSTS), written)
-                })?;
+                plan.edit(entry, |f| edit::remove_list_element(f, &attrpath(VHOSTS), written))?;
                 plan.delete(vhost);
             }
             for line in &m.script_lines {
-                plan.edit(entry, |f| {
-                    edit::remove_string_line(f, &attrpath(INITIAL_SCRIPT), line)
-                })?;
+                plan.edit(entry, |f| edit::remove_string_line(f, &attrpath(INITIAL_SCRIPT), line))?;
             }
             if let Some(role) = &m.role {
                 remove_matching(
@@ -75,9 +52,7 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
             }
             if let Some(ports_file) = &layout.ports_file {
                 for key in [&m.port_key, &m.domain_key].into_iter().flatten() {
-                    plan.edit(ports_file, |f| {
-                        edit::remove_attr(f, std::slice::from_ref(key))
-                    })?;
+                    plan.edit(ports_file, |f| edit::remove_attr(f, std::slice::from_ref(key)))?;
                 }
             }
             plan.delete(&m.module);
@@ -117,17 +92,9 @@ fn remove_matching(
 fn delete_tree(repo: &Repo, plan: &mut Plan, path: &PathBuf) {
     let absolute = repo.root.join(path);
     if absolute.is_dir() {
-        for entry in walkdir::WalkDir::new(&absolute)
-            .into_iter()
-            .filter_map(Result::ok)
-        {
+        for entry in walkdir::WalkDir::new(&absolute).into_iter().filter_map(Result::ok) {
             if entry.file_type().is_file() {
-                plan.delete(
-                    entry
-                        .path()
-                        .strip_prefix(&repo.root)
-                        .unwrap_or(entry.path()),
-                );
+                plan.delete(entry.path().strip_prefix(&repo.root).unwrap_or(entry.path()));
             }
         }
     } else if absolute.exists() {

@@ -2,26 +2,11 @@
 
 /// Path inside the new monolith's folder, and content.
 const FILES: &[(&str, &str)] = &[
-    (
-        ".gitignore",
-        include_str!("../../../templates/monolith/.gitignore"),
-    ),
-    (
-        "Cargo.lock",
-        include_str!("../../../templates/monolith/Cargo.lock"),
-    ),
-    (
-        "Cargo.toml",
-        include_str!("../../../templates/monolith/Cargo.toml"),
-    ),
-    (
-        "default.nix",
-        include_str!("../../../templates/monolith/default.nix"),
-    ),
-    (
-        "src/main.rs",
-        include_str!("../../../templates/monolith/src/main.rs"),
-    ),
+    (".gitignore", include_str!("../../../templates/monolith/.gitignore")),
+    ("Cargo.lock", include_str!("../../../templates/monolith/Cargo.lock")),
+    ("Cargo.toml", include_str!("../../../templates/monolith/Cargo.toml")),
+    ("default.nix", include_str!("../../../templates/monolith/default.nix")),
+    ("src/main.rs", include_str!("../../../templates/monolith/src/main.rs")),
 ];
 
 /// The name the template answers to; every `"monolith"` string in it becomes the new name.
@@ -89,9 +74,6 @@ mod tests {
         assert_eq!(names, sorted);
         assert!(names.contains(&"zz-lastname"));
         // Renaming back gives the template byte for byte.
-        assert_eq!(
-            rename("Cargo.lock", &renamed, "zz-lastname", "monolith"),
-            lock
-        );
+        assert_eq!(rename("Cargo.lock", &renamed, "zz-lastname", "monolith"), lock);
     }
 }

@@ -85,10 +85,7 @@ pub(super) fn detect(
         }
     };
     let entry_file = files[&entry].parsed.as_ref().map_err(|err| {
-        LoadError(format!(
-            "{}: the entry file does not parse: {err}",
-            entry.display()
-        ))
+        LoadError(format!("{}: the entry file does not parse: {err}", entry.display()))
     })?;
     let entry_dir = entry.parent().unwrap_or(Path::new("")).to_owned();
     let entry_top =
@@ -128,20 +125,11 @@ pub(super) fn detect(
         let Some((name, _)) = services.entries().first() else {
             continue;
         };
-        let vhost = vhost_files
-            .iter()
-            .find(|(p, _)| file_stem_mentions(p, name))
-            .cloned();
+        let vhost = vhost_files.iter().find(|(p, _)| file_stem_mentions(p, name)).cloned();
         let role = database_role(&script, name);
         let script_lines = role
             .as_ref()
-            .map(|role| {
-                script
-                    .iter()
-                    .filter(|l| tokens(l).any(|t| t == role))
-                    .cloned()
-                    .collect()
-            })
+            .map(|role| script.iter().filter(|l| tokens(l).any(|t| t == role)).cloned().collect())
             .unwrap_or_default();
         monoliths.push(ClassicMonolith {
             name: name.clone(),
@@ -162,28 +150,17 @@ pub(super) fn detect(
     if let Some(top) = ports_file.as_ref().and_then(|p| files.get(p)).and_then(top) {
         for m in &mut monoliths {
             m.port_key = key_for(&top, &m.name, |n| matches!(n.value, Value::Int(_)));
-            m.domain_key = key_for(&top, &m.name, |n| {
-                n.as_str().is_some_and(|s| s.contains('.'))
-            });
+            m.domain_key = key_for(&top, &m.name, |n| n.as_str().is_some_and(|s| s.contains('.')));
         }
     }
     let host_name = entry_top
         .at(&attrpath(&["networking", "hostName"]))
         .and_then(Node::as_str)
         .map(str::to_owned)
-        .or_else(|| {
-            entry_dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
+        .or_else(|| entry_dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "machine".to_owned());
     let _ = root;
-    Ok(Some(ClassicLayout {
-        entry,
-        ports_file,
-        monoliths,
-        host_name,
-    }))
+    Ok(Some(ClassicLayout { entry, ports_file, monoliths, host_name }))
 }
 
 fn top(file: &SourceFile) -> Option<Node> {
@@ -191,28 +168,20 @@ fn top(file: &SourceFile) -> Option<Node> {
 }
 
 fn file_stem_mentions(path: &Path, name: &str) -> bool {
-    path.file_stem().is_some_and(|s| {
-        s.to_string_lossy()
-            .to_lowercase()
-            .contains(&name.to_lowercase())
-    })
+    path.file_stem()
+        .is_some_and(|s| s.to_string_lossy().to_lowercase().contains(&name.to_lowercase()))
 }
 
 /// Words of a SQL line: identifiers and keywords.
 pub fn tokens(line: &str) -> impl Iterator<Item = &str> {
-    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|t| !t.is_empty())
+    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|t| !t.is_empty())
 }
 
 /// The role of monolith `name` in `initialScript`: the identifier that starts with its name
 /// (`massapp_prod` for `massapp`).
 fn database_role(script: &[String], name: &str) -> Option<String> {
     let stem = name.replace('-', "_");
-    script
-        .iter()
-        .flat_map(|l| tokens(l))
-        .find(|t| t.starts_with(&stem))
-        .map(str::to_owned)
+    script.iter().flat_map(|l| tokens(l)).find(|t| t.starts_with(&stem)).map(str::to_owned)
 }
 
 /// The file of literal ports and domains: only literals, and keys naming the monoliths.
@@ -225,12 +194,8 @@ fn find_ports_file(
         .filter_map(|(path, f)| Some((path, top(f)?)))
         .filter(|(_, t)| {
             !t.entries().is_empty()
-                && t.entries()
-                    .iter()
-                    .all(|(_, n)| matches!(n.value, Value::Int(_) | Value::Str(_)))
-                && monoliths
-                    .iter()
-                    .any(|m| key_for(t, &m.name, |_| true).is_some())
+                && t.entries().iter().all(|(_, n)| matches!(n.value, Value::Int(_) | Value::Str(_)))
+                && monoliths.iter().any(|m| key_for(t, &m.name, |_| true).is_some())
         })
         .map(|(p, _)| p.clone())
         .next()
@@ -251,11 +216,7 @@ impl ClassicLayout {
         files: &BTreeMap<PathBuf, SourceFile>,
         config: &Config,
     ) -> (Vec<Monolith>, Vec<Host>) {
-        let ports = self
-            .ports_file
-            .as_ref()
-            .and_then(|p| files.get(p))
-            .and_then(top);
+        let ports = self.ports_file.as_ref().and_then(|p| files.get(p)).and_then(top);
         let value =
             |key: &Option<String>| key.as_ref().and_then(|k| ports.as_ref()?.get(k).cloned());
         let monoliths = self
@@ -265,8 +226,7 @@ impl ClassicLayout {
                 let entry_top = files.get(&m.module).and_then(top);
                 let start = entry_top
                     .and_then(|t| {
-                        t.at(&attrpath(&["systemd", "services", &m.name]))
-                            .map(|n| n.range.start)
+                        t.at(&attrpath(&["systemd", "services", &m.name])).map(|n| n.range.start)
                     })
                     .unwrap_or(0);
                 Monolith {
@@ -305,9 +265,8 @@ impl ClassicLayout {
 
 /// `root@massapp.com` in a makefile's `--target-host root@massapp.com`.
 fn makefile_target(root: &Path) -> Option<(String, String)> {
-    let text = ["makefile", "Makefile"]
-        .iter()
-        .find_map(|n| std::fs::read_to_string(root.join(n)).ok())?;
+    let text =
+        ["makefile", "Makefile"].iter().find_map(|n| std::fs::read_to_string(root.join(n)).ok())?;
     let after = &text[text.find("--target-host")? + "--target-host".len()..];
     let target = after.split_whitespace().next()?;
     match target.split_once('@') {

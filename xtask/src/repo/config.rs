@@ -40,10 +40,7 @@ pub struct PortRange {
 
 impl Default for PortRange {
     fn default() -> PortRange {
-        PortRange {
-            min: 8000,
-            max: 65535,
-        }
+        PortRange { min: 8000, max: 65535 }
     }
 }
 
@@ -68,11 +65,7 @@ pub fn read(root: &Path) -> Result<Config, String> {
             let col = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
             format!(":{line}:{col}")
         });
-        format!(
-            "{FILE_NAME}{}: {}",
-            place.unwrap_or_default(),
-            err.message()
-        )
+        format!("{FILE_NAME}{}: {}", place.unwrap_or_default(), err.message())
     })?;
     if config.ports.min > config.ports.max || config.ports.min < 1024 {
         return Err(format!(

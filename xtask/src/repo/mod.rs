@@ -54,32 +54,19 @@ impl std::fmt::Display for LoadError {
 /// The repository holding `dir`: the nearest ancestor with `nmmm.toml`, `flake.nix`, `.git` or
 /// a makefile, or `dir` itself.
 pub fn find_root(dir: &Path) -> PathBuf {
-    const MARKERS: &[&str] = &[
-        config::FILE_NAME,
-        "flake.nix",
-        ".git",
-        "makefile",
-        "Makefile",
-    ];
-    dir.ancestors()
-        .find(|d| MARKERS.iter().any(|m| d.join(m).exists()))
-        .unwrap_or(dir)
-        .to_owned()
+    const MARKERS: &[&str] = &[config::FILE_NAME, "flake.nix", ".git", "makefile", "Makefile"];
+    dir.ancestors().find(|d| MARKERS.iter().any(|m| d.join(m).exists())).unwrap_or(dir).to_owned()
 }
 
 /// Reads the repository at `root`.
 pub fn load(root: &Path) -> Result<Repo, LoadError> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| LoadError(format!("{}: {e}", root.display())))?;
+    let root = root.canonicalize().map_err(|e| LoadError(format!("{}: {e}", root.display())))?;
     let config = config::read(&root).map_err(LoadError)?;
     let files = scan::nix_files(&root);
     let build = if root.join("flake.nix").exists() {
         Build::Flake
     } else {
-        Build::Classic {
-            entry: PathBuf::new(),
-        }
+        Build::Classic { entry: PathBuf::new() }
     };
     let (layout, monoliths, hosts) = if let Some(module) = module::detect(&files, &config)? {
         let (monoliths, hosts) = module.read(&root, &files, &config);
@@ -101,24 +88,11 @@ pub fn load(root: &Path) -> Result<Repo, LoadError> {
         )));
     };
     let build = match (&layout, build) {
-        (Layout::Classic(c), Build::Classic { .. }) => Build::Classic {
-            entry: c.entry.clone(),
-        },
+        (Layout::Classic(c), Build::Classic { .. }) => Build::Classic { entry: c.entry.clone() },
         (_, build) => build,
     };
-    let inventory = Inventory {
-        root: root.clone(),
-        build,
-        monoliths,
-        hosts,
-    };
-    Ok(Repo {
-        root,
-        config,
-        files,
-        layout,
-        inventory,
-    })
+    let inventory = Inventory { root: root.clone(), build, monoliths, hosts };
+    Ok(Repo { root, config, files, layout, inventory })
 }
 
 impl Repo {
@@ -134,13 +108,9 @@ impl Repo {
 }
 
 pub(crate) fn place_in(files: &BTreeMap<PathBuf, SourceFile>, path: &Path, offset: usize) -> Place {
-    let line = files.get(path).map_or(1, |f| {
-        LineIndex::new(&f.text).line_col((offset as u32).into()).0
-    });
-    Place {
-        file: path.to_owned(),
-        line,
-    }
+    let line =
+        files.get(path).map_or(1, |f| LineIndex::new(&f.text).line_col((offset as u32).into()).0);
+    Place { file: path.to_owned(), line }
 }
 
 /// A path of attribute names from literal segments.

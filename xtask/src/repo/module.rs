@@ -32,13 +32,9 @@ pub(super) fn detect(
                 file.display().to_string()
             )));
         }
-        return Ok(Some(ModuleLayout {
-            monoliths_file: file.clone(),
-        }));
+        return Ok(Some(ModuleLayout { monoliths_file: file.clone() }));
     }
-    Ok(best.map(|(_, path)| ModuleLayout {
-        monoliths_file: path.clone(),
-    }))
+    Ok(best.map(|(_, path)| ModuleLayout { monoliths_file: path.clone() }))
 }
 
 fn monoliths_node(file: &SourceFile) -> Option<Node> {
@@ -141,12 +137,8 @@ fn flake_hosts(files: &BTreeMap<PathBuf, SourceFile>, config: &Config) -> Vec<Ho
             let configured = config.hosts.get(name);
             Host {
                 name: name.clone(),
-                address: configured
-                    .and_then(|c| c.address.clone())
-                    .unwrap_or_else(|| name.clone()),
-                user: configured
-                    .and_then(|c| c.user.clone())
-                    .unwrap_or_else(|| "root".to_owned()),
+                address: configured.and_then(|c| c.address.clone()).unwrap_or_else(|| name.clone()),
+                user: configured.and_then(|c| c.user.clone()).unwrap_or_else(|| "root".to_owned()),
                 capacity: None,
                 place: place_in(files, Path::new("flake.nix"), n.range.start),
             }

@@ -17,12 +17,9 @@ const SKIPPED: &[&str] = &[".git", "target", "node_modules", "result", ".direnv"
 /// Every `.nix` file under `root`, by path relative to it.
 pub fn nix_files(root: &Path) -> BTreeMap<PathBuf, SourceFile> {
     let mut files = BTreeMap::new();
-    let walk = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !SKIPPED.contains(&e.file_name().to_string_lossy().as_ref())
-        });
+    let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
+        e.depth() == 0 || !SKIPPED.contains(&e.file_name().to_string_lossy().as_ref())
+    });
     for entry in walk.filter_map(Result::ok) {
         let path = entry.path();
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "nix") {
@@ -66,10 +63,8 @@ pub fn relative_nix_path(from_dir: &Path, to: &Path) -> String {
     } else {
         out.push_str(&"../".repeat(from.len() - common));
     }
-    let rest: Vec<String> = target[common..]
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let rest: Vec<String> =
+        target[common..].iter().map(|p| p.to_string_lossy().into_owned()).collect();
     out.push_str(&rest.join("/"));
     out
 }
@@ -81,26 +76,11 @@ mod tests {
     #[test]
     fn relative_paths_resolve_and_come_back() {
         let dir = Path::new("nix/hetzner");
-        assert_eq!(
-            resolve(dir, "../massapp.nix").unwrap(),
-            PathBuf::from("nix/massapp.nix")
-        );
-        assert_eq!(
-            resolve(dir, "./hw.nix").unwrap(),
-            PathBuf::from("nix/hetzner/hw.nix")
-        );
+        assert_eq!(resolve(dir, "../massapp.nix").unwrap(), PathBuf::from("nix/massapp.nix"));
+        assert_eq!(resolve(dir, "./hw.nix").unwrap(), PathBuf::from("nix/hetzner/hw.nix"));
         assert_eq!(resolve(dir, "../../../x.nix"), None);
-        assert_eq!(
-            relative_nix_path(dir, Path::new("nix/shop.nix")),
-            "../shop.nix"
-        );
-        assert_eq!(
-            relative_nix_path(Path::new("nix"), Path::new("nix/shop.nix")),
-            "./shop.nix"
-        );
-        assert_eq!(
-            relative_nix_path(Path::new(""), Path::new("nix/a.nix")),
-            "./nix/a.nix"
-        );
+        assert_eq!(relative_nix_path(dir, Path::new("nix/shop.nix")), "../shop.nix");
+        assert_eq!(relative_nix_path(Path::new("nix"), Path::new("nix/shop.nix")), "./shop.nix");
+        assert_eq!(relative_nix_path(Path::new(""), Path::new("nix/a.nix")), "./nix/a.nix");
     }
 }

@@ -8,10 +8,7 @@ use serde_json::Value;
 
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
 /// A fresh temporary directory, removed when dropped.
@@ -65,11 +62,7 @@ pub fn xtask(dir: &Path, args: &[&str]) -> Output {
 
 fn nix_instantiate() -> Command {
     // The oracle is required: a missing Nix must fail the test, never skip it.
-    if Command::new("nix-instantiate")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
+    if Command::new("nix-instantiate").arg("--version").output().is_err() {
         panic!(
             "nix-instantiate is missing: install Debian's nix-bin \
              (apt-get install -y nix-bin), as .ci/run does"
@@ -98,11 +91,7 @@ pub fn nix_parse_text(text: &str) -> Result<(), String> {
 
 /// `nix-instantiate --eval --strict --json` of a file.
 pub fn nix_eval_file(path: &Path) -> Result<serde_json::Value, String> {
-    let out = nix_instantiate()
-        .args(["--eval", "--strict", "--json"])
-        .arg(path)
-        .output()
-        .unwrap();
+    let out = nix_instantiate().args(["--eval", "--strict", "--json"]).arg(path).output().unwrap();
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("nix prints JSON"))
     } else {
@@ -112,10 +101,8 @@ pub fn nix_eval_file(path: &Path) -> Result<serde_json::Value, String> {
 
 /// `nix-instantiate --eval --strict --json -E EXPR`.
 pub fn nix_eval_expr(expr: &str) -> Result<serde_json::Value, String> {
-    let out = nix_instantiate()
-        .args(["--eval", "--strict", "--json", "-E", expr])
-        .output()
-        .unwrap();
+    let out =
+        nix_instantiate().args(["--eval", "--strict", "--json", "-E", expr]).output().unwrap();
     if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("nix prints JSON"))
     } else {
@@ -127,9 +114,7 @@ pub fn nix_eval_expr(expr: &str) -> Result<serde_json::Value, String> {
 pub fn transcript(out: &Output) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status
-            .code()
-            .map_or("signal".to_owned(), |c| c.to_string()),
+        out.status.code().map_or("signal".to_owned(), |c| c.to_string()),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
@@ -150,10 +135,8 @@ pub fn expected_value(
     let (last, parents) = path.split_last().unwrap();
     let mut slot = &mut value;
     for key in parents {
-        slot = slot
-            .as_object_mut()?
-            .entry(key.clone())
-            .or_insert(Value::Object(Default::default()));
+        slot =
+            slot.as_object_mut()?.entry(key.clone()).or_insert(Value::Object(Default::default()));
     }
     let set = slot.as_object_mut()?;
     match op {
@@ -172,9 +155,7 @@ pub fn expected_value(
             }
         }
         "add-line" => {
-            let string = set
-                .entry(last.clone())
-                .or_insert(Value::String(String::new()));
+            let string = set.entry(last.clone()).or_insert(Value::String(String::new()));
             let Value::String(s) = string else {
                 return None;
             };
