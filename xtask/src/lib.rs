@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod deploy;
 pub mod edit;
 pub mod monolith;
 pub mod repo;

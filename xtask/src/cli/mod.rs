@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 done (or nothing to do), 1 the user said no, 2 bad usage or input.
 
+mod deploy;
 mod diagnostic;
 mod diff;
 mod monolith;
@@ -19,10 +20,7 @@ pub use diff::unified_diff;
 use crate::transaction::Transaction;
 
 #[derive(Parser)]
-#[command(
-    name = "cargo xtask",
-    about = "NMMM: many monoliths on one NixOS machine"
-)]
+#[command(name = "cargo xtask", about = "NMMM: many monoliths on one NixOS machine")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,6 +45,14 @@ enum Command {
     Check,
     /// Detect the layout; write nmmm.toml only when detection needs help
     Init,
+    /// Deploy hosts: nixos-rebuild for one, colmena for a fleet; health check and rollback after a switch
+    Deploy(deploy::DeployArgs),
+    /// Show which host runs each monolith and write the placements back as pins
+    Place(deploy::PlaceArgs),
+    /// Roll a host back to its previous generation
+    Rollback(deploy::RollbackArgs),
+    /// Show the journal of a monolith's unit on its host, over ssh
+    Logs(deploy::LogsArgs),
     /// Time the edit engine beside nix-editor and `nix-instantiate --parse` (build with --release)
     Bench {
         /// Runs per figure
@@ -86,6 +92,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::List { json } => monolith::list(json),
         Command::Check => monolith::check(),
         Command::Init => monolith::init(),
+        Command::Deploy(args) => deploy::deploy(args),
+        Command::Place(args) => deploy::place(args),
+        Command::Rollback(args) => deploy::rollback(args),
+        Command::Logs(args) => deploy::logs(args),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
             eprintln!("error: {err}");
             Failure(2)
