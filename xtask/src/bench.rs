@@ -1,8 +1,13 @@
-//! `cargo xtask bench`: whole-process timings of the edit engine's CLI beside its closest peer,
-//! nix-editor (`cargo install nix-editor`), and beside `nix-instantiate --parse` of the same
-//! file: a generated NixOS-like configuration of about 6,000 lines and 340 KB. Runs alternate
-//! between the tools so that drift in the machine's speed hits all alike; medians are reported,
-//! with ratios. Build with `--release` for figures that mean anything.
+//! `cargo xtask bench`: whole-process timings.
+//!
+//! - The edit engine's CLI beside its closest peer, nix-editor (`cargo install nix-editor`), and
+//!   beside `nix-instantiate --parse` of the same file: a generated NixOS-like configuration of
+//!   about 6,000 lines and 330 KB. Runs alternate between the tools so that drift in the
+//!   machine's speed hits all alike; medians are reported, with ratios.
+//! - `new-monolith --dry-run` and `check` on generated repositories of 200 monoliths, in both
+//!   layouts.
+//!
+//! Build with `--release` for figures that mean anything.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -114,8 +119,105 @@ pub fn run(runs: usize) -> Result<(), String> {
         );
     }
     let _ = nmmm.name;
+
+    println!("\nrepositories of 200 monoliths: median ms of {runs} runs");
+    println!("{:<10} {:>22} {:>10}", "layout", "new-monolith --dry-run", "check");
+    for (layout, generate) in
+        [("module", generate_module_repo as fn(&Path, usize)), ("classic", generate_classic_repo)]
+    {
+        let repo = dir.join(layout);
+        generate(&repo, 200);
+        let new = ["new-monolith", "fresh", "--domain", "fresh.example.com", "--dry-run"];
+        let new: Vec<&std::ffi::OsStr> = new.iter().map(|a| a.as_ref()).collect();
+        let check: Vec<&std::ffi::OsStr> = vec!["check".as_ref()];
+        let mut new_t = Vec::new();
+        let mut check_t = Vec::new();
+        for _ in 0..runs {
+            new_t.push(time(&nmmm.program, &new, &repo));
+            check_t.push(time(&nmmm.program, &check, &repo));
+        }
+        println!(
+            "{:<10} {:>22.1} {:>10.1}",
+            layout,
+            ms(median(new_t.into_iter())),
+            ms(median(check_t.into_iter()))
+        );
+    }
     let _ = fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// This checkout, where the templates are.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the repository").to_owned()
+}
+
+/// A machine repository made from `templates/default`, with `n` monoliths.
+pub fn generate_module_repo(root: &Path, n: usize) {
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        "flake.nix",
+        &fs::read_to_string(repo_root().join("templates/default/flake.nix")).unwrap_or_default(),
+    );
+    for file in ["configuration.nix", "hardware-configuration.nix"] {
+        let text =
+            fs::read_to_string(repo_root().join("templates/default/hosts/machine").join(file));
+        write(&format!("hosts/machine/{file}"), &text.unwrap_or_default());
+    }
+    let mut entries = String::new();
+    for i in 0..n {
+        entries.push_str(&format!(
+            "    m{i} = {{\n      domain = \"m{i}.example.com\";\n      port = {};\n      package = pkgs.callPackage ./m{i} {{ }};\n    }};\n",
+            9000 + i
+        ));
+        for (file, text) in crate::monolith::template_files(&format!("m{i}")) {
+            write(&format!("monoliths/m{i}/{file}"), &text);
+        }
+    }
+    write(
+        "monoliths/default.nix",
+        &format!("{{ pkgs, ... }}:\n{{\n  nmmm.monoliths = {{\n{entries}  }};\n}}\n"),
+    );
+}
+
+/// A machine repository in the classic layout of `tests/fixtures/seed-nmmm`, with `n` monoliths.
+pub fn generate_classic_repo(root: &Path, n: usize) {
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    let (mut imports, mut vhosts, mut script, mut ports) =
+        (String::new(), String::new(), String::new(), String::new());
+    for i in 0..n {
+        imports.push_str(&format!("    ../m{i}.nix\n"));
+        vhosts.push_str(&format!("      ../m{i}-vhost.nix\n"));
+        script
+            .push_str(&format!("      CREATE USER m{i}_prod;\n      CREATE DATABASE m{i}_prod;\n"));
+        ports.push_str(&format!(
+            "  m{i}_port = {};\n  m{i}Domain = \"m{i}.example.com\";\n",
+            9000 + i
+        ));
+        write(&format!("nix/m{i}.nix"), &format!(
+            "{{ config, pkgs, ... }}:\nlet\n  lib = import ./lib.nix;\n  m{i} = pkgs.callPackage ../webservice/default.nix {{ }};\nin {{\n  systemd.services.m{i} = {{\n    serviceConfig.ExecStart = \"${{m{i}}}/bin/m{i}\";\n    wantedBy = [ \"multi-user.target\" ];\n    environment.PORT = \"${{toString lib.m{i}_port}}\";\n  }};\n}}\n"
+        ));
+        write(&format!("nix/m{i}-vhost.nix"), &format!(
+            "let\n  lib = import ./lib.nix;\nin {{\n  \"${{lib.m{i}Domain}}\".locations.\"/\".proxyPass = \"http://127.0.0.1:${{toString lib.m{i}_port}}/\";\n}}\n"
+        ));
+    }
+    write("makefile", "deploy:\n\tnixos-rebuild switch --target-host root@example.com\n");
+    write("nix/lib.nix", &format!("{{\n{ports}}}\n"));
+    write("nix/machine/configuration.nix", &format!(
+        "{{ config, pkgs, ... }}:\n{{\n  imports = [\n    ./hardware-configuration.nix\n{imports}  ];\n  services.nginx = {{\n    enable = true;\n    virtualHosts = pkgs.lib.foldr (x: prev: pkgs.lib.recursiveUpdate (import x) prev) {{ }} [\n{vhosts}    ];\n  }};\n  services.postgresql = {{\n    enable = true;\n    initialScript = pkgs.writeText \"init\" ''\n{script}    '';\n  }};\n}}\n"
+    ));
+    write(
+        "nix/machine/hardware-configuration.nix",
+        "{ ... }:\n{\n  fileSystems.\"/\".device = \"/dev/sda1\";\n}\n",
+    );
 }
 
 fn subst<'a>(args: &'a [&'a str], file: &'a Path) -> Vec<&'a std::ffi::OsStr> {

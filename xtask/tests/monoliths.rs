@@ -328,3 +328,22 @@ fn init_writes_nmmm_toml_only_when_detection_needs_help() {
     assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("massapp"));
 }
+
+#[test]
+fn the_benchmark_repositories_are_sound_machine_repositories() {
+    for (layout, generate) in [
+        ("module", xtask::bench::generate_module_repo as fn(&Path, usize)),
+        ("classic", xtask::bench::generate_classic_repo),
+    ] {
+        let dir = TempDir::new(layout);
+        generate(dir.path(), 5);
+        let list = run(&dir, &["list", "--json"]);
+        assert_ok(&list);
+        let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 5, "{layout}");
+        let check = run(&dir, &["check"]);
+        assert_ok(&check);
+        assert_ok(&run(&dir, &["new-monolith", "fresh", "--domain", "fresh.example.com", "--yes"]));
+        assert_all_parse(dir.path());
+    }
+}

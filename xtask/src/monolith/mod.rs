@@ -10,6 +10,7 @@ pub mod remove;
 mod template;
 
 pub use plan::{Plan, WorkflowError};
+pub use template::files as template_files;
 
 /// Rewrites a copied monolith's text for its new name in one pass: each of `pairs` (old, new)
 /// where it appears, then the old name where it starts a word (`massapp`, `massapp_port`,
