@@ -330,6 +330,15 @@ fn init_writes_nmmm_toml_only_when_detection_needs_help() {
 }
 
 #[test]
+fn dash_c_runs_the_tool_in_another_directory() {
+    let dir = repo(Layout::Classic);
+    let inside = dir.path().join("nix").display().to_string();
+    let out = xtask(&repo_root(), &["-C", &inside, "list"]);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("massapp  massapp.com  8080"));
+}
+
+#[test]
 fn the_benchmark_repositories_are_sound_machine_repositories() {
     for (layout, generate) in [
         ("module", xtask::bench::generate_module_repo as fn(&Path, usize)),

@@ -22,6 +22,9 @@ use crate::transaction::Transaction;
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "NMMM: many monoliths on one NixOS machine")]
 struct Cli {
+    /// Run as if started in DIR (the machine repository, or a folder inside it)
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    directory: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -85,6 +88,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Some(dir) = &cli.directory {
+        if let Err(err) = std::env::set_current_dir(dir) {
+            eprintln!("error: -C {}: {err}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Nix(cmd) => nix::run(cmd),
         Command::NewMonolith(args) => monolith::new(args),
@@ -139,6 +148,7 @@ pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result
     }
     let _ = out.flush();
     if flags.dry_run {
+        eprintln!("dry run: nothing written");
         return Ok(());
     }
     if !flags.yes && !confirm()? {
