@@ -35,7 +35,7 @@
             2. Set `nmmm.acmeEmail` there and the example monolith's `domain` in
                `monoliths/default.nix`; point the domain's DNS at the server.
             3. Add monoliths with `cargo xtask new-monolith <name> --domain <domain>`.
-            4. Deploy with `nixos-rebuild switch --flake .#machine --target-host root@<server>`.
+            4. Set `nmmm.hosts.machine.address` there too, then deploy with `cargo xtask deploy`.
 
             README.md has the details.
           '';

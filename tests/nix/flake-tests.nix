@@ -45,4 +45,27 @@ in
         monolith = ok;
       };
   };
+
+  "test: the flake's lib places monoliths and makes fleets without nixpkgs" = {
+    expr = {
+      placed =
+        (outputs.lib.place {
+          hosts.web1 = { };
+          monoliths.shop.port = 8081;
+        }).assignment;
+      mkFleet = builtins.functionArgs outputs.lib.mkFleet;
+    };
+    expected = {
+      placed.shop = "web1";
+      mkFleet = {
+        nixpkgs = false;
+        modules = false;
+        hostModules = true;
+        colmena = true;
+        system = true;
+        specialArgs = true;
+        nmmmModule = true;
+      };
+    };
+  };
 }

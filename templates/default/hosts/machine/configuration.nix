@@ -8,6 +8,9 @@
 
   networking.hostName = "machine";
 
+  # Where `cargo xtask deploy` reaches the machine over SSH (as root unless `user` says).
+  nmmm.hosts.machine.address = "server.example.com";
+
   # Let's Encrypt writes here about the monoliths' certificates.
   nmmm.acmeEmail = "admin@example.com";
 
