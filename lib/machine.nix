@@ -1,7 +1,7 @@
 # A machine of monoliths: the NixOS configuration they add up to, and what is wrong with them.
 #
-# `monoliths` is an attribute set from name to monolith, so a fleet can later hand each host
-# the subset placed on it.
+# `monoliths` is an attribute set from name to monolith, so that a fleet hands each host the
+# subset placed on it (fleet.nix's `hostMonoliths`).
 let
   names = import ./names.nix;
   monolith = import ./monolith.nix;
