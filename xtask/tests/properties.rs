@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 
 use serde_json::{json, Value};
-use support::{expected_value, nix_eval_file, nix_parse_file, repo_root, TempDir};
+use support::{expected_value, nix_eval_file, nix_parse_all, repo_root, TempDir};
 use xtask::edit::{self, NixFile};
 
 /// A small deterministic generator (xorshift), so that failures reproduce.
@@ -346,10 +346,9 @@ fn generated_corpus_edits_keep_every_invariant() {
         cases.push((seed, g, output_file));
     }
 
-    for (seed, _, output) in &cases {
-        nix_parse_file(output)
-            .unwrap_or_else(|e| panic!("seed {seed}: Nix rejects the result: {e}"));
-    }
+    let named: Vec<(String, std::path::PathBuf)> =
+        cases.iter().map(|(seed, _, output)| (format!("seed {seed}"), output.clone())).collect();
+    nix_parse_all(&named).unwrap_or_else(|e| panic!("{e}"));
     let all = temp.path().join("all.nix");
     fs::write(
         &all,
@@ -402,4 +401,124 @@ fn every_nix_file_in_the_repository_round_trips_through_the_tree() {
         }
     }
     assert!(count > 50, "only {count} Nix files found");
+}
+
+/// Paths of the read tree, with their nodes.
+fn node_paths(
+    node: &edit::Node,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, edit::Node)>,
+) {
+    for (key, child) in node.entries() {
+        prefix.push(key.clone());
+        out.push((prefix.clone(), child.clone()));
+        node_paths(child, prefix, out);
+        prefix.pop();
+    }
+}
+
+#[test]
+fn every_fixture_takes_edits_of_each_kind_keeping_the_invariants() {
+    let root = repo_root();
+    let temp = TempDir::new("fixtures");
+    let mut checked = 0;
+    let mut outputs = Vec::new();
+    let sources = walkdir::WalkDir::new(&root)
+        .into_iter()
+        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | ".git")));
+    for entry in sources.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "nix") {
+            continue;
+        }
+        let text = fs::read_to_string(path).unwrap();
+        let Ok(file) = NixFile::parse(&text) else { continue };
+        let Ok(top) = edit::read_top_level(&file) else { continue };
+        let mut paths = Vec::new();
+        node_paths(&top, &mut Vec::new(), &mut paths);
+
+        let mut ops: Vec<(&str, Vec<String>, String)> =
+            vec![("set", vec!["nmmmProbe".into(), "value".into()], "42".into())];
+        for (p, node) in &paths {
+            if matches!(node.value, edit::Value::List(_))
+                && edit::read_list(&file, p).unwrap().is_some()
+            {
+                ops.push(("add", p.clone(), "\"probe\"".into()));
+            }
+            if edit::read_string_lines(&file, p).ok().flatten().is_some() {
+                ops.push(("add-line", p.clone(), "probe ${x} line".into()));
+            }
+            if matches!(
+                node.value,
+                edit::Value::Int(_) | edit::Value::Str(_) | edit::Value::Bool(_)
+            ) {
+                ops.push(("rm", p.clone(), String::new()));
+                ops.push(("set", p.clone(), "\"changed\"".into()));
+            }
+        }
+        // A few edits of each kind per file: each costs a `nix-instantiate --parse`.
+        let mut per_kind: std::collections::HashMap<(&str, bool), usize> = Default::default();
+        ops.retain(|(op, _, argument)| {
+            let n = per_kind.entry((op, argument.starts_with('"'))).or_default();
+            *n += 1;
+            *n <= 3
+        });
+        for (op, attrpath, argument) in ops {
+            let what = format!("{}: {op} {}", path.display(), attrpath.join("."));
+            let change = match apply(op, &file, &attrpath, &argument) {
+                Ok(change) => change,
+                // A one-line indented string cannot take a line: refused, and said why.
+                Err(err) if op == "add-line" => {
+                    assert!(matches!(err.kind, edit::ErrorKind::Unsupported(_)), "{what}: {err}");
+                    continue;
+                }
+                Err(err) => panic!("{what}: {err}"),
+            };
+            let after = &change.after;
+            assert!(
+                rnix::Root::parse(after).errors().is_empty(),
+                "{what}: rnix rejects the result"
+            );
+            let prefix = text.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
+            let suffix = text[prefix..]
+                .bytes()
+                .rev()
+                .zip(after[prefix..].bytes().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let (removed, added) =
+                (&text[prefix..text.len() - suffix], &after[prefix..after.len() - suffix]);
+            match op {
+                "rm" => assert!(added.is_empty(), "{what}: a removal added {added:?}"),
+                "add" | "add-line" => {
+                    assert!(removed.is_empty(), "{what}: an addition removed {removed:?}")
+                }
+                _ => {}
+            }
+            if op != "rm" {
+                let again =
+                    apply(op, &NixFile::parse(after).unwrap(), &attrpath, &argument).unwrap();
+                assert!(again.is_noop(), "{what}: not idempotent");
+            }
+            let out = temp.path().join(format!("out{}.nix", outputs.len()));
+            fs::write(&out, after).unwrap();
+            outputs.push((what, out));
+            checked += 1;
+        }
+    }
+    nix_parse_all(&outputs).unwrap_or_else(|e| panic!("{e}"));
+    assert!(checked > 100, "only {checked} edits of fixtures");
+}
+
+#[test]
+fn the_batched_nix_parse_names_a_file_that_does_not_parse() {
+    let temp = TempDir::new("batch");
+    let good = temp.path().join("good.nix");
+    let bad = temp.path().join("bad.nix");
+    fs::write(&good, "{ a = 1; } # a comment at the end").unwrap();
+    fs::write(&bad, "{ a = x; }").unwrap();
+    let files = [("good".to_owned(), good.clone()), ("bad".to_owned(), bad)];
+    let err = nix_parse_all(&files).unwrap_err();
+    assert!(err.starts_with("bad: ") && err.contains("undefined variable 'x'"), "{err}");
+    assert!(nix_parse_all(&files[..1]).is_ok());
 }

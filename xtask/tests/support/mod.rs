@@ -198,3 +198,26 @@ pub fn parse_path(path: &str) -> Vec<String> {
     segments.push(current);
     segments
 }
+
+/// `nix-instantiate --parse` of many files in one run: each file's expression, parenthesised, as
+/// an element of one list (an expression parses alone exactly when it parses there). On failure,
+/// the files are parsed one by one to name the culprit and its complaint.
+pub fn nix_parse_all(files: &[(String, PathBuf)]) -> Result<(), String> {
+    let dir = TempDir::new("parse-all");
+    let mut all = String::from("[\n");
+    for (_, path) in files {
+        all.push_str("(\n");
+        all.push_str(&std::fs::read_to_string(path).unwrap());
+        all.push_str("\n)\n");
+    }
+    all.push_str("]\n");
+    let batch = dir.path().join("all.nix");
+    std::fs::write(&batch, all).unwrap();
+    if nix_parse_file(&batch).is_ok() {
+        return Ok(());
+    }
+    for (what, path) in files {
+        nix_parse_file(path).map_err(|e| format!("{what}: Nix rejects the result: {e}"))?;
+    }
+    Err("the files parse one by one but not together".to_owned())
+}
