@@ -356,3 +356,12 @@ fn the_benchmark_repositories_are_sound_machine_repositories() {
         assert_all_parse(dir.path());
     }
 }
+
+#[test]
+fn list_shows_where_each_monolith_of_a_fleet_runs() {
+    let dir = TempDir::new("fleet-list");
+    copy_tree(&repo_root().join("tests/fleet"), dir.path());
+    let out = run(&dir, &["list"]);
+    assert_ok(&out);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

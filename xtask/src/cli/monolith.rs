@@ -130,12 +130,21 @@ fn git_commit(root: &Path, paths: &[PathBuf], message: &str) -> Result<(), Failu
 
 pub fn list(json: bool) -> Result<(), Failure> {
     let repo = load()?;
-    let monoliths = &repo.inventory.monoliths;
+    // Where each monolith runs: its pin, or where placement puts it (as deploys do).
+    let placement = crate::deploy::place(&repo.inventory.hosts, &repo.inventory.monoliths);
+    let monoliths: Vec<crate::repo::Monolith> = repo
+        .inventory
+        .monoliths
+        .iter()
+        .map(|m| crate::repo::Monolith {
+            host: m.host.clone().or_else(|| placement.assignment.get(&m.name).cloned()),
+            ..m.clone()
+        })
+        .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(monoliths).expect("the model serialises"));
+        println!("{}", serde_json::to_string_pretty(&monoliths).expect("the model serialises"));
         return Ok(());
     }
-    let single_host = repo.inventory.hosts.first().filter(|_| repo.inventory.hosts.len() == 1);
     let rows: Vec<[String; 6]> = monoliths
         .iter()
         .map(|m| {
@@ -144,10 +153,7 @@ pub fn list(json: bool) -> Result<(), Failure> {
                 m.domain.clone().unwrap_or_else(|| "-".into()),
                 m.port.map_or("-".into(), |p| p.to_string()),
                 if m.database { "yes".into() } else { "no".into() },
-                m.host
-                    .clone()
-                    .or_else(|| single_host.map(|h| h.name.clone()))
-                    .unwrap_or_else(|| "-".into()),
+                m.host.clone().unwrap_or_else(|| "-".into()),
                 m.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
             ]
         })

@@ -208,12 +208,14 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
 /// Two monoliths with one name, one domain, or one port on one host.
 fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
     let monoliths = &repo.inventory.monoliths;
+    // Ports are per host: where a monolith runs is its pin, or where placement puts it.
+    let placement = crate::deploy::place(&repo.inventory.hosts, monoliths);
     let mut seen: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for (i, m) in monoliths.iter().enumerate() {
         let keys = [
             Some(("name", m.name.clone())),
             m.domain.clone().map(|d| ("domain", d)),
-            m.port.map(|p| match &m.host {
+            m.port.map(|p| match m.host.as_ref().or(placement.assignment.get(&m.name)) {
                 Some(host) => ("port", format!("{p} on host {host}")),
                 None => ("port", p.to_string()),
             }),
