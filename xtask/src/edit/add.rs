@@ -14,11 +14,10 @@
 use rnix::ast;
 use rowan::ast::AstNode;
 
-use super::attrpath::display_path;
 use super::layout::{
     dedent_continuation, end_of_trailing_comment, indent_before, line_indent, reindent, Style,
 };
-use super::query::{lookup, Lookup};
+use super::query::{lookup, wrong_kind, Lookup};
 use super::set::{insert_binding, insert_into_empty};
 use super::source::parse_expression;
 use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
@@ -31,12 +30,8 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
     let mut edits = EditSet::new();
     match lookup(file, path)? {
         Lookup::Value { value, .. } => {
-            let list = literal_list(&value).ok_or_else(|| {
-                Error::at(
-                    value.syntax().text_range(),
-                    ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
-                )
-            })?;
+            let list =
+                literal_list(&value).ok_or_else(|| wrong_kind(value.syntax(), path, "a list"))?;
             let items: Vec<ast::Expr> = list.items().collect();
             if items.iter().any(|item| same_syntax(item.syntax(), new.syntax())) {
                 return edits.finish(file);
@@ -61,10 +56,7 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
             });
         }
         Lookup::Piecewise { bindings } => {
-            return Err(Error::at(
-                bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
-            ))
+            return Err(wrong_kind(bindings[0].syntax(), path, "a list"))
         }
         Lookup::Missing { set, rest, sibling } => {
             let value = format!("[ {element} ]");

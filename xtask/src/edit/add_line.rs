@@ -13,9 +13,8 @@
 use rnix::{ast, SyntaxKind};
 use rowan::{ast::AstNode, TextRange, TextSize};
 
-use super::attrpath::display_path;
 use super::layout::{line_indent, Style};
-use super::query::{lookup, Lookup};
+use super::query::{lookup, wrong_kind, Lookup};
 use super::set::insert_binding;
 use super::{Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
 
@@ -31,12 +30,10 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
     match lookup(file, path)? {
         Lookup::Value { value, .. } => {
             let string = indented_string(&value).ok_or_else(|| {
-                Error::at(
-                    value.syntax().text_range(),
-                    ErrorKind::WrongKind {
-                        path: display_path(path),
-                        expected: "an indented string ''...'' (or a call ending in one)",
-                    },
+                wrong_kind(
+                    value.syntax(),
+                    path,
+                    "an indented string ''...'' (or a call ending in one)",
                 )
             })?;
             if let Some(edit) = append_line(file.text(), &style, &string, &escaped)? {
@@ -44,10 +41,7 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
             }
         }
         Lookup::Piecewise { bindings } => {
-            return Err(Error::at(
-                bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind { path: display_path(path), expected: "a string" },
-            ))
+            return Err(wrong_kind(bindings[0].syntax(), path, "a string"))
         }
         Lookup::Missing { set, rest, sibling } => {
             let value = format!("''\n{}{escaped}\n''", style.unit);

@@ -101,7 +101,7 @@ pub(super) fn attrpath_keys(path: &ast::Attrpath) -> Vec<Key> {
 }
 
 /// The value of a string without interpolation.
-fn string_literal(s: &ast::Str) -> Option<String> {
+pub(super) fn string_literal(s: &ast::Str) -> Option<String> {
     let mut out = String::new();
     for part in s.normalized_parts() {
         match part {

@@ -115,6 +115,29 @@ fn inherited(set: &ast::AttrSet, path: &[String]) -> Option<rowan::TextRange> {
         .map(|attr| attr.syntax().text_range())
 }
 
+/// The error for a path that holds something other than `expected`.
+pub(super) fn wrong_kind(at: &rnix::SyntaxNode, path: &[String], expected: &'static str) -> Error {
+    Error::at(at.text_range(), ErrorKind::WrongKind { path: display_path(path), expected })
+}
+
+/// The value at `path` and what `view` sees in it (a list, an indented string), for operations
+/// that take something away: `None` when the path is not defined, so there is nothing to take.
+pub(super) fn existing<T>(
+    file: &NixFile,
+    path: &[String],
+    expected: &'static str,
+    view: impl Fn(&ast::Expr) -> Option<T>,
+) -> Result<Option<(ast::Expr, T)>, Error> {
+    match lookup(file, path)? {
+        Lookup::Value { value, .. } => match view(&value) {
+            Some(seen) => Ok(Some((value, seen))),
+            None => Err(wrong_kind(value.syntax(), path, expected)),
+        },
+        Lookup::Missing { .. } => Ok(None),
+        Lookup::Piecewise { bindings } => Err(wrong_kind(bindings[0].syntax(), path, expected)),
+    }
+}
+
 /// `nix get`: the source text of the value at `path`.
 pub fn get_value(file: &NixFile, path: &[String]) -> Result<String, Error> {
     match lookup(file, path)? {

@@ -16,7 +16,7 @@ use rowan::ast::AstNode;
 
 use super::add::literal_list;
 use super::add_line::indented_string;
-use super::attrpath::{attrpath_keys, Key};
+use super::attrpath::{attrpath_keys, string_literal, Key};
 use super::query::{lookup, top_level_set, Lookup};
 use super::{Error, NixFile};
 
@@ -119,7 +119,7 @@ pub fn read_expr(expr: &ast::Expr) -> Node {
     let value = match expr {
         ast::Expr::AttrSet(set) => return Node { range, ..read_set(set) },
         ast::Expr::Str(s) => {
-            string_value(s).map_or_else(|| Value::Other(s.to_string()), Value::Str)
+            string_literal(s).map_or_else(|| Value::Other(s.to_string()), Value::Str)
         }
         ast::Expr::Literal(lit) => match lit.kind() {
             ast::LiteralKind::Integer(i) => {
@@ -245,17 +245,6 @@ fn insert(node: &mut Node, keys: &[String], value: Node, range: &Range<usize>) {
         entries.len() - 1
     });
     insert(&mut entries[i].1, rest, value, range);
-}
-
-fn string_value(s: &ast::Str) -> Option<String> {
-    let mut out = String::new();
-    for part in s.normalized_parts() {
-        match part {
-            ast::InterpolPart::Literal(text) => out.push_str(&text),
-            ast::InterpolPart::Interpolation(_) => return None,
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

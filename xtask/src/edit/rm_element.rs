@@ -13,10 +13,9 @@
 use rowan::ast::AstNode;
 
 use super::add::{literal_list, parse_element};
-use super::attrpath::display_path;
-use super::query::{lookup, Lookup};
+use super::query::existing;
 use super::rm::{element_extent, remove_attr};
-use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+use super::{same_syntax, Change, EditSet, Error, NixFile, TextEdit};
 
 pub fn remove_list_element(
     file: &NixFile,
@@ -24,22 +23,9 @@ pub fn remove_list_element(
     element: &str,
 ) -> Result<Change, Error> {
     let wanted = parse_element(element)?;
-    let value = match lookup(file, path)? {
-        Lookup::Value { value, .. } => value,
-        Lookup::Missing { .. } => return EditSet::new().finish(file),
-        Lookup::Piecewise { bindings } => {
-            return Err(Error::at(
-                bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
-            ))
-        }
+    let Some((value, list)) = existing(file, path, "a list", literal_list)? else {
+        return EditSet::new().finish(file);
     };
-    let list = literal_list(&value).ok_or_else(|| {
-        Error::at(
-            value.syntax().text_range(),
-            ErrorKind::WrongKind { path: display_path(path), expected: "a list" },
-        )
-    })?;
     let items: Vec<_> = list.items().collect();
     let Some(item) = items.iter().find(|i| same_syntax(i.syntax(), wanted.syntax())) else {
         return EditSet::new().finish(file);

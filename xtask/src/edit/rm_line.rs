@@ -12,32 +12,16 @@
 use rowan::{ast::AstNode, TextRange, TextSize};
 
 use super::add_line::{escape_indented_line, indented_string};
-use super::attrpath::display_path;
 use super::layout::{line_end_with_break, line_start};
-use super::query::{lookup, Lookup};
-use super::{Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+use super::query::existing;
+use super::{Change, EditSet, Error, NixFile, TextEdit};
 
 pub fn remove_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Change, Error> {
     let wanted = escape_indented_line(line);
-    let value = match lookup(file, path)? {
-        Lookup::Value { value, .. } => value,
-        Lookup::Missing { .. } => return EditSet::new().finish(file),
-        Lookup::Piecewise { bindings } => {
-            return Err(Error::at(
-                bindings[0].syntax().text_range(),
-                ErrorKind::WrongKind { path: display_path(path), expected: "a string" },
-            ))
-        }
+    let expected = "an indented string ''...''";
+    let Some((_, string)) = existing(file, path, expected, indented_string)? else {
+        return EditSet::new().finish(file);
     };
-    let string = indented_string(&value).ok_or_else(|| {
-        Error::at(
-            value.syntax().text_range(),
-            ErrorKind::WrongKind {
-                path: display_path(path),
-                expected: "an indented string ''...''",
-            },
-        )
-    })?;
     let text = file.text();
     let range = string.syntax().text_range();
     let body = TextRange::new(range.start() + TextSize::from(2), range.end() - TextSize::from(2));

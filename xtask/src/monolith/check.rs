@@ -8,7 +8,7 @@ use crate::cli::LineIndex;
 use crate::edit::{read_list, read_string_lines, read_top_level, Value};
 use crate::repo::classic::{INITIAL_SCRIPT, VHOSTS};
 use crate::repo::scan::resolve;
-use crate::repo::{attrpath, Layout, Repo};
+use crate::repo::{attrpath, Layout, Monolith, Repo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -32,6 +32,14 @@ impl fmt::Display for Problem {
             Severity::Warning => "warning",
         };
         write!(f, "{}:{}:{}: {kind}: {}", self.file.display(), self.line, self.col, self.message)
+    }
+}
+
+impl Problem {
+    /// An error about a monolith, at the place it is declared.
+    fn at_monolith(m: &Monolith, message: String) -> Problem {
+        let (file, line) = (m.place.file.clone(), m.place.line);
+        Problem { severity: Severity::Error, file, line, col: 1, message }
     }
 }
 
@@ -164,17 +172,14 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
             for m in &repo.inventory.monoliths {
                 for f in &m.files {
                     if !repo.root.join(f).exists() {
-                        problems.push(Problem {
-                            severity: Severity::Error,
-                            file: m.place.file.clone(),
-                            line: m.place.line,
-                            col: 1,
-                            message: format!(
+                        problems.push(Problem::at_monolith(
+                            m,
+                            format!(
                                 "the package of `{}` is in {}, which does not exist",
                                 m.name,
                                 f.display()
                             ),
-                        });
+                        ));
                     }
                 }
             }
@@ -224,16 +229,13 @@ fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
             match seen.get(&(kind, value.clone())) {
                 Some(&first) => {
                     let other = &monoliths[first];
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: m.place.file.clone(),
-                        line: m.place.line,
-                        col: 1,
-                        message: format!(
+                    problems.push(Problem::at_monolith(
+                        m,
+                        format!(
                             "monolith `{}` has the {kind} {value} of monolith `{}` at {}",
                             m.name, other.name, other.place
                         ),
-                    });
+                    ));
                 }
                 None => {
                     seen.insert((kind, value), i);

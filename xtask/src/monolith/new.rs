@@ -8,7 +8,7 @@ use super::plan::{Plan, WorkflowError};
 use super::{rebrand, sanitize_sql, template};
 use crate::edit::{self, indent_unit, quote_string};
 use crate::repo::classic::{IMPORTS, INITIAL_SCRIPT, VHOSTS};
-use crate::repo::scan::relative_nix_path;
+use crate::repo::scan::{relative_nix_path, walk};
 use crate::repo::{attrpath, ClassicLayout, Layout, ModuleLayout, Monolith, Place, Repo};
 
 pub struct NewMonolith {
@@ -45,12 +45,8 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
     let mut added =
         Added { name: new.name.clone(), domain: domain.clone(), port, notes: Vec::new() };
     match &repo.layout {
-        Layout::Module(layout) => {
-            plan_module(repo, layout, new, &domain, port, &mut plan, &mut added)?
-        }
-        Layout::Classic(layout) => {
-            plan_classic(repo, layout, new, &domain, port, &mut plan, &mut added)?
-        }
+        Layout::Module(layout) => plan_module(repo, layout, new, &mut plan, &mut added)?,
+        Layout::Classic(layout) => plan_classic(repo, layout, new, &mut plan, &mut added)?,
     }
     Ok((plan, added))
 }
@@ -94,16 +90,9 @@ fn choose_port(repo: &Repo, asked: Option<u16>) -> Result<u16, WorkflowError> {
 /// Every number from 1024 to 65535 written in the repository's text files, with its first place.
 fn mentioned_numbers(root: &Path) -> BTreeMap<u16, Place> {
     let mut found = BTreeMap::new();
-    let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0
-            || !matches!(
-                e.file_name().to_str(),
-                Some(".git" | "target" | "node_modules" | "result")
-            )
-    });
-    for entry in walk.filter_map(Result::ok) {
+    for entry in walk(root) {
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_some_and(|e| e == "lock") {
+        if path.extension().is_some_and(|e| e == "lock") {
             continue;
         }
         if entry.metadata().is_ok_and(|m| m.len() > 1 << 20) {
@@ -145,11 +134,10 @@ fn plan_module(
     repo: &Repo,
     layout: &ModuleLayout,
     new: &NewMonolith,
-    domain: &str,
-    port: u16,
     plan: &mut Plan,
     added: &mut Added,
 ) -> Result<(), WorkflowError> {
+    let (domain, port) = (added.domain.clone(), added.port);
     let file = &layout.monoliths_file;
     let dir = file.parent().unwrap_or(Path::new(""));
     let folder = dir.join(&new.name);
@@ -178,7 +166,7 @@ fn plan_module(
     let package = relative_nix_path(dir, &folder);
     let mut value = format!(
         "{{\n{unit}domain = {};\n{unit}port = {port};\n{unit}package = pkgs.callPackage {package} {{ }};\n",
-        quote_string(domain)
+        quote_string(&domain)
     );
     if !new.database {
         value.push_str(&format!("{unit}database.enable = false;\n"));
@@ -196,10 +184,7 @@ fn copy_folder(
     to: &str,
 ) -> Result<Vec<(String, String)>, WorkflowError> {
     let mut files = Vec::new();
-    let walk = walkdir::WalkDir::new(folder).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || !matches!(e.file_name().to_str(), Some("target" | "result" | ".git"))
-    });
-    for entry in walk.filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+    for entry in walk(folder) {
         let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
         let text = std::fs::read_to_string(entry.path())
             .map_err(|e| WorkflowError(format!("{}: cannot copy: {e}", entry.path().display())))?;
@@ -220,11 +205,10 @@ fn plan_classic(
     repo: &Repo,
     layout: &ClassicLayout,
     new: &NewMonolith,
-    domain: &str,
-    port: u16,
     plan: &mut Plan,
     added: &mut Added,
 ) -> Result<(), WorkflowError> {
+    let (domain, port) = (added.domain.clone(), added.port);
     let from = match &new.from {
         Some(name) => layout.monoliths.iter().find(|m| m.name == *name),
         None => layout.monoliths.first(),
@@ -283,7 +267,7 @@ fn plan_classic(
     // Its port and domain beside the others'.
     if let Some(ports_file) = &layout.ports_file {
         for (key, value) in
-            [(&from.port_key, port.to_string()), (&from.domain_key, quote_string(domain))]
+            [(&from.port_key, port.to_string()), (&from.domain_key, quote_string(&domain))]
         {
             if let Some(key) = key {
                 let new_key = rebrand(key, &[], &from.name, &new.name);

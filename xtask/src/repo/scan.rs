@@ -11,23 +11,30 @@ pub struct SourceFile {
     pub parsed: Result<NixFile, edit::Error>,
 }
 
-/// Folders that hold no configuration of the machine.
+/// Folders that hold no configuration of the machine: version control, build products.
 const SKIPPED: &[&str] = &[".git", "target", "node_modules", "result", ".direnv"];
+
+/// Every file under `root` but those in [`SKIPPED`] folders, in name order.
+pub fn walk(root: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !SKIPPED.contains(&e.file_name().to_string_lossy().as_ref())
+        })
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+}
 
 /// Every `.nix` file under `root`, by path relative to it.
 pub fn nix_files(root: &Path) -> BTreeMap<PathBuf, SourceFile> {
     let mut files = BTreeMap::new();
-    let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || !SKIPPED.contains(&e.file_name().to_string_lossy().as_ref())
-    });
-    for entry in walk.filter_map(Result::ok) {
+    for entry in walk(root) {
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "nix") {
+        if path.extension().is_none_or(|e| e != "nix") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
         let parsed = NixFile::parse(&text);
         let relative = path.strip_prefix(root).unwrap_or(path).to_owned();
         files.insert(relative, SourceFile { text, parsed });
