@@ -1,5 +1,5 @@
 //! The edit engine through the front door, as data: every folder in `tests/edit-cases/` holds an
-//! `input.nix` and an `args` file (operation, ATTRPATH, then the argument, which may span lines).
+//! `input.nix` (or a `from` file naming a fixture of the repository) and an `args` file (operation, ATTRPATH, then the argument, which may span lines).
 //! The harness runs `cargo xtask nix ...` on a temp copy, snapshots what it printed, and checks
 //! the invariants every edit must keep: the result parses with rnix and with Nix itself, the
 //! change is one region of the file, a second identical edit changes nothing, a failed edit
@@ -51,7 +51,11 @@ fn read_case(dir: &Path) -> Case {
 
 fn run_case(name: &str, dir: &Path) {
     let case = read_case(dir);
-    let input = fs::read_to_string(dir.join("input.nix")).unwrap();
+    // The input is the case's own `input.nix`, or the fixture its `from` file names.
+    let input = match fs::read_to_string(dir.join("from")) {
+        Ok(from) => fs::read_to_string(repo_root().join(from.trim())).unwrap(),
+        Err(_) => fs::read_to_string(dir.join("input.nix")).unwrap(),
+    };
     let temp = TempDir::new("edit-case");
     let file = temp.path().join("input.nix");
     fs::write(&file, &input).unwrap();
