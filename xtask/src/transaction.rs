@@ -62,45 +62,50 @@ impl Transaction {
     }
 
     pub fn commit(&self) -> Result<(), CommitError> {
-        let fail = |path: &Path, message: String| CommitError { path: path.to_owned(), message };
-        let absolute: Vec<FileChange> = self
-            .changes
-            .iter()
-            .map(|c| FileChange { path: self.base.join(&c.path), ..c.clone() })
-            .collect();
         // Errors name files as the changes do, relative to the base.
-        let shown =
-            |absolute: &Path| absolute.strip_prefix(&self.base).unwrap_or(absolute).to_owned();
-        for change in &absolute {
-            check_unchanged(change).map_err(|m| fail(&shown(&change.path), m))?;
+        let fail = |change: &FileChange, message: String| CommitError {
+            path: change.path.clone(),
+            message,
+        };
+        let changes: Vec<(PathBuf, &FileChange)> =
+            self.changes.iter().map(|c| (self.base.join(&c.path), c)).collect();
+        for (path, change) in &changes {
+            check_unchanged(path, change).map_err(|m| fail(change, m))?;
         }
-        let mut staged: Vec<(PathBuf, &FileChange)> = Vec::new();
-        let cleanup = |staged: &[(PathBuf, &FileChange)]| {
-            for (temp, _) in staged {
+        let mut staged: Vec<(PathBuf, &Path, &FileChange)> = Vec::new();
+        let cleanup = |staged: &[(PathBuf, &Path, &FileChange)]| {
+            for (temp, _, _) in staged {
                 let _ = fs::remove_file(temp);
             }
         };
-        for change in &absolute {
+        for (path, change) in &changes {
             if let Some(after) = &change.after {
-                match stage(&change.path, after) {
-                    Ok(temp) => staged.push((temp, change)),
+                match stage(path, after) {
+                    Ok(temp) => staged.push((temp, path, change)),
                     Err(err) => {
                         cleanup(&staged);
-                        return Err(fail(&shown(&change.path), err.to_string()));
+                        return Err(fail(change, err.to_string()));
                     }
                 }
             }
         }
-        for (temp, change) in &staged {
-            if let Err(err) = fs::rename(temp, &change.path) {
-                cleanup(&staged);
-                return Err(fail(&change.path, format!("could not replace the file: {err}")));
+        for (i, (temp, path, change)) in staged.iter().enumerate() {
+            if let Err(err) = fs::rename(temp, path) {
+                // Put back what was already replaced, so that the files stay as they were.
+                for (_, path, change) in &staged[..i] {
+                    match &change.before {
+                        Some(before) => drop(fs::write(path, before)),
+                        None => drop(fs::remove_file(path)),
+                    }
+                }
+                cleanup(&staged[i..]);
+                return Err(fail(change, format!("could not replace the file: {err}")));
             }
         }
-        for change in absolute.iter().filter(|c| c.after.is_none()) {
-            fs::remove_file(&change.path).map_err(|e| fail(&change.path, e.to_string()))?;
+        for (path, change) in changes.iter().filter(|(_, c)| c.after.is_none()) {
+            fs::remove_file(path).map_err(|e| fail(change, e.to_string()))?;
             // Folders emptied by the removal go too (a monolith's source folder).
-            let mut dir = change.path.parent();
+            let mut dir = path.parent();
             while let Some(d) = dir.filter(|d| *d != self.base && fs::remove_dir(d).is_ok()) {
                 dir = d.parent();
             }
@@ -109,12 +114,12 @@ impl Transaction {
     }
 }
 
-fn check_unchanged(change: &FileChange) -> Result<(), String> {
+fn check_unchanged(path: &Path, change: &FileChange) -> Result<(), String> {
     if change.before.is_none() && change.after.is_none() {
         // A file deleted unread (not text, such as a build product).
         return Ok(());
     }
-    match (&change.before, fs::read_to_string(&change.path)) {
+    match (&change.before, fs::read_to_string(path)) {
         (Some(before), Ok(now)) if *before == now => {}
         (Some(_), Ok(_)) => return Err("the file changed on disk since it was read".to_owned()),
         (Some(_), Err(err)) => return Err(format!("cannot read the file again: {err}")),
@@ -122,7 +127,7 @@ fn check_unchanged(change: &FileChange) -> Result<(), String> {
         (None, Err(_)) => {}
     }
     if change.before.is_some() {
-        let meta = fs::metadata(&change.path).map_err(|e| e.to_string())?;
+        let meta = fs::metadata(path).map_err(|e| e.to_string())?;
         if meta.permissions().readonly() {
             return Err(
                 "the file is read-only; make it writable, then run the command again".to_owned()

@@ -44,13 +44,8 @@ pub fn unified_diff(name: &str, before: &str, after: &str, color: bool) -> Strin
 /// The parts of `before` and `after` from CONTEXT lines before their first difference to CONTEXT
 /// lines after their last, and the number of lines skipped at the start.
 fn changed_window<'a>(before: &'a str, after: &'a str) -> (usize, &'a str, &'a str) {
-    let prefix = before.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
-    let suffix = before[prefix..]
-        .bytes()
-        .rev()
-        .zip(after[prefix..].bytes().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
+    let prefix = common_prefix(before.as_bytes(), after.as_bytes());
+    let suffix = common_suffix(&before.as_bytes()[prefix..], &after.as_bytes()[prefix..]);
     // Back up to the start of the line holding the first difference, then CONTEXT lines more.
     let mut start = before[..prefix].rfind('\n').map_or(0, |i| i + 1);
     for _ in 0..CONTEXT {
@@ -72,6 +67,33 @@ fn changed_window<'a>(before: &'a str, after: &'a str) -> (usize, &'a str, &'a s
         end
     };
     (skipped, &before[start..tail(before)], &after[start..tail(after)])
+}
+
+/// The length of the common start of `a` and `b`, compared a block at a time (a memcmp) before
+/// byte by byte: the texts are whole files that differ in a few lines.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let mut n = 0;
+    while n + BLOCK <= a.len().min(b.len()) && a[n..n + BLOCK] == b[n..n + BLOCK] {
+        n += BLOCK;
+    }
+    n + a[n..].iter().zip(&b[n..]).take_while(|(x, y)| x == y).count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let (mut n, limit) = (0, a.len().min(b.len()));
+    while n + BLOCK <= limit
+        && a[a.len() - n - BLOCK..a.len() - n] == b[b.len() - n - BLOCK..b.len() - n]
+    {
+        n += BLOCK;
+    }
+    n + a[..a.len() - n]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - n].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// `@@ -a,b +c,d @@` in diff's own notation, for line numbers counted from `skip`.
