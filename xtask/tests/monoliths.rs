@@ -365,3 +365,35 @@ fn list_shows_where_each_monolith_of_a_fleet_runs() {
     assert_ok(&out);
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn in_a_fleet_a_new_monolith_is_pinned_where_there_is_room_and_moves_no_other() {
+    let dir = TempDir::new("fleet-new");
+    copy_tree(&repo_root().join("tests/fleet"), dir.path());
+    let hosts = |dir: &TempDir| {
+        let out = run(dir, &["list", "--json"]);
+        assert_ok(&out);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (m["name"].as_str().unwrap().to_owned(), m["host"].as_str().unwrap().to_owned())
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let before = hosts(&dir);
+    let out = run(&dir, &["new-monolith", "aaa", "--domain", "aaa.example.com", "--yes"]);
+    assert_ok(&out);
+    let text = fs::read_to_string(dir.path().join("monoliths/default.nix")).unwrap();
+    assert!(text.contains("      host = \"web2\";\n    };\n  };\n}"), "{text}");
+    let mut after = hosts(&dir);
+    assert_eq!(after.remove("aaa").as_deref(), Some("web2"));
+    assert_eq!(after, before, "adding a monolith moved another");
+    // The fleet holds 3 + 4: the eighth monolith has no room, and nothing changes.
+    let full = files(dir.path());
+    let out = run(&dir, &["new-monolith", "bbb", "--domain", "bbb.example.com", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the fleet is full"));
+    assert_eq!(files(dir.path()), full);
+}

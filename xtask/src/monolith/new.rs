@@ -171,11 +171,63 @@ fn plan_module(
     if !new.database {
         value.push_str(&format!("{unit}database.enable = false;\n"));
     }
+    if let Some(host) = fleet_host(repo, &new.name, plan, added)? {
+        value.push_str(&format!("{unit}host = {};\n", quote_string(&host)));
+    }
     value.push('}');
     let path = attrpath(&["nmmm", "monoliths", &new.name]);
     plan.edit(file, |f| edit::set_attr(f, &path, &value))?;
     added.notes.push(format!("its source is in {}/; build it with `nix build`", folder.display()));
     Ok(())
+}
+
+/// In a fleet, the host the new monolith goes to: the freest one, with every other monolith
+/// where it runs now. Greedy placement alone could move the others once the new one is there,
+/// so the others that have no pin yet get one where they run now, as `cargo xtask place` does.
+fn fleet_host(
+    repo: &Repo,
+    name: &str,
+    plan: &mut Plan,
+    added: &mut Added,
+) -> Result<Option<String>, WorkflowError> {
+    let inventory = &repo.inventory;
+    if inventory.hosts.len() < 2 {
+        return Ok(None);
+    }
+    let now = crate::deploy::place(&inventory.hosts, &inventory.monoliths);
+    let mut monoliths: Vec<Monolith> = inventory
+        .monoliths
+        .iter()
+        .map(|m| Monolith { host: now.assignment.get(&m.name).cloned(), ..m.clone() })
+        .collect();
+    monoliths.push(Monolith {
+        name: name.to_owned(),
+        host: None,
+        ..inventory.monoliths[0].clone()
+    });
+    let placement = crate::deploy::place(&inventory.hosts, &monoliths);
+    let host = placement
+        .assignment
+        .get(name)
+        .cloned()
+        .ok_or_else(|| WorkflowError(placement.problems.join("\n")))?;
+    let unpinned: Vec<&Monolith> =
+        inventory.monoliths.iter().filter(|m| m.host.is_none()).collect();
+    for m in &unpinned {
+        let Some(runs_on) = now.assignment.get(&m.name) else { continue };
+        let path = attrpath(&["nmmm", "monoliths", &m.name, "host"]);
+        let value = quote_string(runs_on);
+        plan.edit(&m.place.file, |f| edit::set_attr(f, &path, &value))?;
+    }
+    if !unpinned.is_empty() {
+        let names: Vec<&str> = unpinned.iter().map(|m| m.name.as_str()).collect();
+        added.notes.push(format!(
+            "pinned {} to the hosts where they run now, so that adding monoliths never moves them",
+            crate::deploy::quote_list(&names)
+        ));
+    }
+    added.notes.push(format!("it goes to host {host}, the one with the most room"));
+    Ok(Some(host))
 }
 
 fn copy_folder(
