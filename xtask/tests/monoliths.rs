@@ -397,3 +397,22 @@ fn in_a_fleet_a_new_monolith_is_pinned_where_there_is_room_and_moves_no_other() 
     assert!(String::from_utf8_lossy(&out.stderr).contains("the fleet is full"));
     assert_eq!(files(dir.path()), full);
 }
+
+#[test]
+fn module_new_monolith_from_an_existing_one_copies_and_renames_its_source() {
+    let dir = repo(Layout::Module);
+    let out = run(
+        &dir,
+        &["new-monolith", "blog", "--domain", "blog.example.com", "--from", "hello", "--yes"],
+    );
+    assert_ok(&out);
+    let root = dir.path();
+    let main = fs::read_to_string(root.join("monoliths/blog/src/main.rs")).unwrap();
+    assert!(main.contains("const DEFAULT_NAME: &str = \"blog\";"));
+    let package = fs::read_to_string(root.join("monoliths/blog/default.nix")).unwrap();
+    assert!(package.contains("pname = \"blog\";") && package.contains("mainProgram = \"blog\";"));
+    let original = files(&root.join("monoliths/hello"));
+    let copied = files(&root.join("monoliths/blog"));
+    assert_eq!(original.keys().collect::<Vec<_>>(), copied.keys().collect::<Vec<_>>());
+    assert_all_parse(root);
+}
