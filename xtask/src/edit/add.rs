@@ -55,7 +55,7 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
                 None => insert_into_empty(text, &style, list.syntax(), &element),
             });
         }
-        Lookup::Piecewise { bindings } => {
+        Lookup::Piecewise { bindings, .. } => {
             return Err(wrong_kind(bindings[0].syntax(), path, "a list"))
         }
         Lookup::Missing { set, rest, sibling } => {

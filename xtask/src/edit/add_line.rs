@@ -40,7 +40,7 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
                 edits.push(edit);
             }
         }
-        Lookup::Piecewise { bindings } => {
+        Lookup::Piecewise { bindings, .. } => {
             return Err(wrong_kind(bindings[0].syntax(), path, "a string"))
         }
         Lookup::Missing { set, rest, sibling } => {

@@ -12,8 +12,9 @@ use super::{Error, ErrorKind, NixFile};
 pub(super) enum Lookup {
     /// One binding's value is exactly the path's value.
     Value { binding: ast::AttrpathValue, value: ast::Expr },
-    /// The path has no single value: these deeper bindings define its attributes.
-    Piecewise { bindings: Vec<ast::AttrpathValue> },
+    /// The path has no single value: these deeper bindings define its attributes. `rest` is
+    /// the path as the set holding them sees it (`b` of `a.b` when they sit in `a = { ... }`).
+    Piecewise { bindings: Vec<ast::AttrpathValue>, rest: Vec<String> },
     /// The path is not defined. `set` is the deepest attribute set literal on the way, `rest` the
     /// segments missing below it, and `sibling` the last binding of `set` that shares the longest
     /// prefix with `rest` (as `a.b.c` does with a missing `a.b.d`), with that prefix's length.
@@ -91,7 +92,7 @@ fn lookup_in(set: &ast::AttrSet, path: &[String], above: &[String]) -> Result<Lo
     }
 
     if !deeper.is_empty() {
-        return Ok(Lookup::Piecewise { bindings: deeper });
+        return Ok(Lookup::Piecewise { bindings: deeper, rest: path.to_vec() });
     }
     if let Some(missing) = nested_missing {
         return Ok(missing);
@@ -134,7 +135,7 @@ pub(super) fn existing<T>(
             None => Err(wrong_kind(value.syntax(), path, expected)),
         },
         Lookup::Missing { .. } => Ok(None),
-        Lookup::Piecewise { bindings } => Err(wrong_kind(bindings[0].syntax(), path, expected)),
+        Lookup::Piecewise { bindings, .. } => Err(wrong_kind(bindings[0].syntax(), path, expected)),
     }
 }
 
@@ -142,7 +143,7 @@ pub(super) fn existing<T>(
 pub fn get_value(file: &NixFile, path: &[String]) -> Result<String, Error> {
     match lookup(file, path)? {
         Lookup::Value { value, .. } => Ok(value.syntax().text().to_string()),
-        Lookup::Piecewise { bindings } => Err(Error::at(
+        Lookup::Piecewise { bindings, .. } => Err(Error::at(
             bindings[0].syntax().text_range(),
             ErrorKind::Piecewise { path: display_path(path) },
         )),

@@ -21,7 +21,7 @@ use super::{Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
 pub fn remove_attr(file: &NixFile, path: &[String]) -> Result<Change, Error> {
     let bindings = match lookup(file, path)? {
         Lookup::Value { binding, .. } => vec![binding],
-        Lookup::Piecewise { bindings } => bindings,
+        Lookup::Piecewise { bindings, .. } => bindings,
         Lookup::Missing { .. } => {
             return Err(Error::new(ErrorKind::Missing { path: display_path(path) }))
         }

@@ -20,8 +20,9 @@ use super::layout::{
     spans_lines, Style,
 };
 use super::query::{lookup, Lookup};
+use super::rm::element_extent;
 use super::source::parse_expression;
-use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+use super::{same_syntax, Change, EditSet, Error, NixFile, TextEdit};
 
 pub fn set_attr(file: &NixFile, path: &[String], value: &str) -> Result<Change, Error> {
     let new_value = parse_expression(value, "VALUE")?;
@@ -36,15 +37,16 @@ pub fn set_attr(file: &NixFile, path: &[String], value: &str) -> Result<Change, 
                 edits.push(TextEdit::replace(old.syntax().text_range(), text));
             }
         }
-        Lookup::Piecewise { bindings } => {
-            return Err(Error::at(
-                bindings[0].syntax().text_range(),
-                ErrorKind::Unsupported(format!(
-                    "`{}` is defined piecewise by several attributes; set them one by one, \
-                     or remove it first",
-                    display_path(path)
-                )),
-            ))
+        // `a.b.c = 1; a.b.d = 2;` set as a whole: the first binding becomes `a.b = VALUE;`, the
+        // others go, with their comments.
+        Lookup::Piecewise { bindings, rest } => {
+            let first = bindings[0].syntax();
+            let indent = line_indent(file.text(), first.text_range().start());
+            let binding = format!("{} = {};", display_path(&rest), reindent(&value, indent));
+            edits.push(TextEdit::replace(first.text_range(), style.lines(&binding)));
+            for other in &bindings[1..] {
+                edits.push(TextEdit::delete(element_extent(file.text(), other.syntax())));
+            }
         }
         Lookup::Missing { set, rest, sibling } => {
             edits.push(insert_binding(file, &style, &set, &rest, sibling, &value));
