@@ -65,10 +65,12 @@
           version = (pkgs.lib.importTOML ./xtask/Cargo.toml).package.version;
           src = pkgs.lib.fileset.toSource {
             root = ./.;
+            # The monolith template is built into the tool (`new-monolith` copies it).
             fileset = pkgs.lib.fileset.unions [
               ./Cargo.toml
               ./Cargo.lock
               ./xtask
+              ./templates/monolith
             ];
           };
           cargoLock.lockFile = ./Cargo.lock;
