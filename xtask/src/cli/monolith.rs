@@ -222,8 +222,14 @@ pub fn init() -> Result<(), Failure> {
                  # monoliths_file = \"monoliths/default.nix\"  # module layout: where entries go\n\
                  \n\
                  [ports]\nmin = 8000\nmax = 65535\n";
-            std::fs::write(&config, text).map_err(|e| {
-                eprintln!("error: {}: {e}", config.display());
+            let mut transaction = crate::transaction::Transaction::in_dir(&root);
+            transaction.push(crate::transaction::FileChange {
+                path: repo::config::FILE_NAME.into(),
+                before: None,
+                after: Some(text.to_owned()),
+            });
+            transaction.commit().map_err(|e| {
+                eprintln!("error: {e}");
                 Failure(2)
             })?;
             eprintln!(
