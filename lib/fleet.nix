@@ -164,7 +164,7 @@ rec {
         h:
         if !names.validName h then
           [
-            "nmmm.hosts.\"${h}\": a host name must be lowercase letters, digits and `-`, start with a letter and have at most 32 characters, because it names a NixOS configuration and a colmena node"
+            "nmmm.hosts.\"${h}\": a host name must be lowercase letters, digits and `-`, start with a letter, not end with `-` and have at most 32 characters, because it names a NixOS configuration and a colmena node"
           ]
         else if builtins.elem h colmenaReserved then
           [ "nmmm.hosts.${h}: colmena reserves the name `${h}`; choose another" ]

@@ -28,13 +28,15 @@ let
   hasPrefix = prefix: s: builtins.substring 0 (builtins.stringLength prefix) s == prefix;
 in
 rec {
-  validName = name: builtins.isString name && builtins.match "[a-z][a-z0-9-]{0,31}" name != null;
+  # Not ending with `-`, which would leave the role ending with `_`.
+  validName =
+    name: builtins.isString name && builtins.match "[a-z]([a-z0-9-]{0,30}[a-z0-9])?" name != null;
 
   # Why a name is refused, or null when it is fine.
   nameProblem =
     name:
     if !validName name then
-      "nmmm.monoliths.\"${name}\": the name must be lowercase letters, digits and `-`, start with a letter and have at most 32 characters, because it names a systemd unit, a system user and a PostgreSQL role"
+      "nmmm.monoliths.\"${name}\": the name must be lowercase letters, digits and `-`, start with a letter, not end with `-` and have at most 32 characters, because it names a systemd unit, a system user and a PostgreSQL role"
     else if builtins.elem name reservedNames then
       "nmmm.monoliths.\"${name}\": the name `${name}` is already used by the machine itself (a unit, a user or a PostgreSQL role); choose another"
     else if builtins.any (prefix: hasPrefix prefix name) reservedPrefixes then

@@ -264,7 +264,7 @@ in
       web1 = { };
     };
     expected = [
-      "nmmm.hosts.\"Web1\": a host name must be lowercase letters, digits and `-`, start with a letter and have at most 32 characters, because it names a NixOS configuration and a colmena node"
+      "nmmm.hosts.\"Web1\": a host name must be lowercase letters, digits and `-`, start with a letter, not end with `-` and have at most 32 characters, because it names a NixOS configuration and a colmena node"
       "nmmm.hosts.meta: colmena reserves the name `meta`; choose another"
     ];
   };

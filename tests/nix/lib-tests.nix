@@ -229,7 +229,7 @@ in
       };
     };
     expected = [
-      "nmmm.monoliths.\"My_Shop\": the name must be lowercase letters, digits and `-`, start with a letter and have at most 32 characters, because it names a systemd unit, a system user and a PostgreSQL role"
+      "nmmm.monoliths.\"My_Shop\": the name must be lowercase letters, digits and `-`, start with a letter, not end with `-` and have at most 32 characters, because it names a systemd unit, a system user and a PostgreSQL role"
       "nmmm.monoliths.blog.domain: `Blog.example.com` is not a lowercase host name like shop.example.com"
       "nmmm.monoliths.blog.aliases: `bad host` are not lowercase host names like shop.example.com"
       "nmmm.monoliths.blog.port: 80 is outside 1024-65535; the hardened service has no privilege to bind ports below 1024"

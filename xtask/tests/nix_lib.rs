@@ -129,3 +129,50 @@ fn every_nix_file_parses() {
         failures.join("\n")
     );
 }
+
+/// The tool and the Nix library accept exactly the same monolith names.
+#[test]
+fn the_tool_and_lib_agree_on_names() {
+    let names = [
+        "shop",
+        "my-shop2",
+        "a",
+        "Shop",
+        "2shop",
+        "shop_1",
+        "shop-",
+        "-shop",
+        "root",
+        "postgres",
+        "nginx",
+        "pg-x",
+        "systemd-x",
+        "sshd",
+        "acme",
+        "nobody",
+        "postgresql-setup",
+        "x".repeat(32).as_str(),
+        "x".repeat(33).as_str(),
+        "sh.op",
+        "",
+    ]
+    .map(str::to_owned);
+    let list = names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(" ");
+    let expr = format!(
+        "let lib = import {}/lib; in map (n: lib.nameProblem n == null) [ {list} ]",
+        repo_root().display()
+    );
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "-E", &expr])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let nix: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
+    for (name, nix_accepts) in names.iter().zip(nix) {
+        let tool_accepts = xtask::monolith::names::check_name(name).is_ok();
+        assert_eq!(
+            tool_accepts, nix_accepts,
+            "{name:?}: the tool says {tool_accepts}, lib says {nix_accepts}"
+        );
+    }
+}

@@ -1,5 +1,10 @@
 //! What a monolith may be called, and how its name maps to Nix, systemd, users and PostgreSQL.
 
+/// Names the machine uses for its own units, users or roles, as lib/names.nix has them.
+const RESERVED: &[&str] =
+    &["acme", "nginx", "nobody", "postgres", "postgresql", "postgresql-setup", "root", "sshd"];
+const RESERVED_PREFIXES: &[&str] = &["pg-", "systemd-"];
+
 /// A monolith's name: lowercase letters, digits and `-`, starting with a letter, at most 32
 /// characters. It is the Nix attribute and the systemd unit as it is; users and PostgreSQL roles
 /// take it with `-` as `_` ([`role_name`]).
@@ -14,6 +19,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Some("only lowercase letters, digits and `-` are allowed")
     } else if name.ends_with('-') {
         Some("it must not end with `-`")
+    } else if RESERVED.contains(&name) {
+        Some("the machine itself uses it (a unit, a user or a PostgreSQL role)")
+    } else if RESERVED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+        Some("names starting with `pg-` or `systemd-` are PostgreSQL's and systemd's")
     } else {
         None
     };
