@@ -142,12 +142,28 @@ fn render_binding(
     match node {
         Node::Int(i) => write!(out, "{i}").unwrap(),
         Node::Str(v) => write!(out, "\"{v}\"").unwrap(),
-        Node::List(items) => {
+        // Lists one-line (`[ 1 2 ]`, `[]`) or one element a line, with comments between.
+        Node::List(items) if items.is_empty() && rng.chance(50) => out.push_str("[]"),
+        Node::List(items) if rng.chance(50) => {
             out.push('[');
             for i in items {
                 write!(out, " {i}").unwrap();
             }
             out.push_str(" ]");
+        }
+        Node::List(items) => {
+            let inner = format!("{indent}{}", s.unit);
+            out.push('[');
+            for i in items {
+                if rng.chance(s.comments) {
+                    write!(out, "{}{inner}# before {i}", s.newline).unwrap();
+                }
+                write!(out, "{}{inner}{i}", s.newline).unwrap();
+                if rng.chance(s.comments) {
+                    out.push_str(" # after");
+                }
+            }
+            write!(out, "{}{indent}]", s.newline).unwrap();
         }
         Node::Lines(lines) => {
             out.push_str("''");
@@ -255,8 +271,9 @@ fn generate(seed: u64) -> Generated {
                     input,
                     op: "add",
                     attrpath: path,
-                    argument: format!("{n}"),
-                    argument_value: Some(json!(n)),
+                    // Above the generated elements (below 100), so that it is new.
+                    argument: format!("{}", 1000 + n),
+                    argument_value: Some(json!(1000 + n)),
                 };
             }
             _ => {
@@ -295,7 +312,10 @@ fn generated_corpus_edits_keep_every_invariant() {
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
     let mut cases = Vec::new();
-    for seed in 1..=300u64 {
+    // More seeds for a longer hunt: NMMM_CORPUS_SEEDS=5000 cargo test --test properties
+    let seeds: u64 =
+        std::env::var("NMMM_CORPUS_SEEDS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+    for seed in 1..=seeds {
         let g = generate(seed);
         let file = NixFile::parse(&g.input).unwrap_or_else(|e| {
             panic!("seed {seed}: generated input does not parse: {e}\n{}", g.input)
