@@ -416,3 +416,14 @@ fn module_new_monolith_from_an_existing_one_copies_and_renames_its_source() {
     assert_eq!(original.keys().collect::<Vec<_>>(), copied.keys().collect::<Vec<_>>());
     assert_all_parse(root);
 }
+
+#[test]
+fn place_on_one_host_shows_the_table_and_pins_nothing() {
+    let dir = repo(Layout::Module);
+    let before = files(dir.path());
+    let out = run(&dir, &["place", "--yes"]);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hello     machine  placed now"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to pin"));
+    assert_eq!(files(dir.path()), before);
+}

@@ -2,16 +2,15 @@
 //! in the current directory.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::{monolith::load, preview_and_write, render_error, Failure, WriteFlags};
+use super::{monolith::load, preview_and_write, Failure, WriteFlags};
 use crate::deploy::{self, Action, DeployError, DeployRequest, Runner};
-use crate::edit::{self, NixFile};
+use crate::edit::{self, quote_string};
+use crate::monolith::Plan;
 use crate::repo::Inventory;
-use crate::transaction::{FileChange, Transaction};
 
 #[derive(Args)]
 pub struct DeployArgs {
@@ -121,36 +120,19 @@ pub fn place(args: PlaceArgs) -> Result<(), Failure> {
         return Err(report(DeployError::Usage(placement.problems.join("\n"))));
     }
 
-    // Pins to write, by file, in name order.
-    let mut pins: BTreeMap<PathBuf, Vec<(&str, &str)>> = BTreeMap::new();
-    for monolith in &inventory.monoliths {
-        if monolith.host.is_none() {
-            let host = &placement.assignment[&monolith.name];
-            pins.entry(monolith.place.file.clone()).or_default().push((&monolith.name, host));
-        }
+    if inventory.hosts.len() == 1 {
+        eprintln!("one host runs every monolith: nothing to pin");
+        return Ok(());
     }
-    let mut transaction = Transaction::in_dir(&inventory.root);
-    for (file, entries) in pins {
-        let path = inventory.root.join(&file);
-        let before = std::fs::read_to_string(&path).map_err(|err| {
-            eprintln!("error: {}: cannot read: {err}", file.display());
-            Failure(2)
-        })?;
-        let mut text = before.clone();
-        for (name, host) in entries {
-            let attrpath = ["nmmm", "monoliths", name, "host"].map(str::to_owned);
-            // Host names are validated names (letters, digits and `-`): quoting is enough.
-            let change = NixFile::parse(&text)
-                .and_then(|nix| edit::set_attr(&nix, &attrpath, &format!("\"{host}\"")))
-                .map_err(|err| {
-                    eprint!("error: {}", render_error(&file.display().to_string(), &text, &err));
-                    Failure(2)
-                })?;
-            text = change.after;
-        }
-        transaction.push(FileChange { path: file, before: Some(before), after: Some(text) });
+    // Pins to write, in name order, through the same plan as the monolith workflows.
+    let mut plan = Plan::new(&repo).map_err(|err| report(DeployError::Usage(err.0)))?;
+    for monolith in inventory.monoliths.iter().filter(|m| m.host.is_none()) {
+        let host = quote_string(&placement.assignment[&monolith.name]);
+        let attrpath = ["nmmm", "monoliths", &monolith.name, "host"].map(str::to_owned);
+        plan.edit(&monolith.place.file, |nix| edit::set_attr(nix, &attrpath, &host))
+            .map_err(|err| report(DeployError::Usage(err.0)))?;
     }
-    preview_and_write(&transaction, args.flags)
+    preview_and_write(&plan.into_transaction(), args.flags)
 }
 
 fn print_table(inventory: &Inventory, assignment: &BTreeMap<String, String>) {
