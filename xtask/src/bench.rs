@@ -99,13 +99,18 @@ pub fn run(runs: usize) -> Result<(), String> {
     for (label, ours, theirs) in &cases {
         let mut ours_t = Vec::new();
         let mut theirs_t = Vec::new();
-        for _ in 0..runs {
+        // One untimed round first, so that no case pays for warming the caches.
+        for _ in 0..=runs {
             fs::write(&file, &original).unwrap();
             ours_t.push(time(&nmmm.program, &subst(ours, &file), &dir));
             if let Some(peer) = &peer {
                 fs::write(&file, &original).unwrap();
                 theirs_t.push(time(&peer.program, &subst(theirs, &file), &dir));
             }
+        }
+        ours_t.remove(0);
+        if !theirs_t.is_empty() {
+            theirs_t.remove(0);
         }
         let o = median(ours_t.into_iter());
         let t = (!theirs_t.is_empty()).then(|| median(theirs_t.into_iter()));
