@@ -31,7 +31,6 @@ pub fn generate_config(blocks: usize) -> String {
 }
 
 struct Tool {
-    name: &'static str,
     program: PathBuf,
 }
 
@@ -49,8 +48,8 @@ pub fn run(runs: usize) -> Result<(), String> {
         original.len() / 1024
     );
 
-    let nmmm = Tool { name: "nmmm", program: std::env::current_exe().map_err(|e| e.to_string())? };
-    let peer = find("nix-editor").map(|program| Tool { name: "nix-editor", program });
+    let nmmm = Tool { program: std::env::current_exe().map_err(|e| e.to_string())? };
+    let peer = find("nix-editor").map(|program| Tool { program });
     if peer.is_none() {
         println!("nix-editor not found on PATH: install it with `cargo install nix-editor`\n");
     }
@@ -123,7 +122,6 @@ pub fn run(runs: usize) -> Result<(), String> {
             parse_time.map_or("-".to_owned(), |p| format!("{:.2}x", ms(o) / ms(p))),
         );
     }
-    let _ = nmmm.name;
 
     println!("\nrepositories of 200 monoliths: median ms of {runs} runs");
     println!("{:<10} {:>22} {:>10}", "layout", "new-monolith --dry-run", "check");

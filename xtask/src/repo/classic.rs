@@ -41,7 +41,6 @@ pub const VHOSTS: &[&str] = &["services", "nginx", "virtualHosts"];
 pub const INITIAL_SCRIPT: &[&str] = &["services", "postgresql", "initialScript"];
 
 pub(super) fn detect(
-    root: &Path,
     files: &BTreeMap<PathBuf, SourceFile>,
     config: &Config,
 ) -> Result<Option<ClassicLayout>, LoadError> {
@@ -159,7 +158,6 @@ pub(super) fn detect(
         .map(str::to_owned)
         .or_else(|| entry_dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "machine".to_owned());
-    let _ = root;
     Ok(Some(ClassicLayout { entry, ports_file, monoliths, host_name }))
 }
 

@@ -69,9 +69,9 @@ pub fn load(root: &Path) -> Result<Repo, LoadError> {
         Build::Classic { entry: PathBuf::new() }
     };
     let (layout, monoliths, hosts) = if let Some(module) = module::detect(&files, &config)? {
-        let (monoliths, hosts) = module.read(&root, &files, &config);
+        let (monoliths, hosts) = module.read(&files, &config);
         (Layout::Module(module), monoliths, hosts)
-    } else if let Some(classic) = classic::detect(&root, &files, &config)? {
+    } else if let Some(classic) = classic::detect(&files, &config)? {
         let (monoliths, hosts) = classic.read(&root, &files, &config);
         (Layout::Classic(classic), monoliths, hosts)
     } else {

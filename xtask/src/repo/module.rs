@@ -45,7 +45,6 @@ fn monoliths_node(file: &SourceFile) -> Option<Node> {
 impl ModuleLayout {
     pub(super) fn read(
         &self,
-        _root: &Path,
         files: &BTreeMap<PathBuf, SourceFile>,
         config: &Config,
     ) -> (Vec<Monolith>, Vec<Host>) {
