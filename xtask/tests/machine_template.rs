@@ -33,7 +33,7 @@ fn cargo_xtask_new_monolith_works_inside_a_repository_made_from_the_template() {
     let out = cargo(&["xtask", "new-monolith", "shop", "--domain", "shop.example.com", "--yes"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("monolith shop at https://shop.example.com/"), "{stderr}");
+    assert!(stderr.contains("monolith shop is at https://shop.example.com/"), "{stderr}");
     assert!(dir.path().join("monoliths/shop/src/main.rs").is_file());
     let out = cargo(&["xtask", "list"]);
     let listed = String::from_utf8_lossy(&out.stdout);

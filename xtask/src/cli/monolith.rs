@@ -76,7 +76,8 @@ pub fn new(args: NewArgs) -> Result<(), Failure> {
     let paths: Vec<PathBuf> = plan.paths().cloned().collect();
     let transaction = plan.into_transaction();
     preview_and_write(&transaction, args.flags)?;
-    eprintln!("monolith {} at https://{}/ on port {}", added.name, added.domain, added.port);
+    let verb = if args.flags.dry_run { "would be" } else { "is" };
+    eprintln!("monolith {} {verb} at https://{}/ on port {}", added.name, added.domain, added.port);
     for note in &added.notes {
         eprintln!("note: {note}");
     }
