@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cli::LineIndex;
-use crate::edit::{read_list, read_string_lines, read_top_level, Value};
+use crate::edit::{read_list, read_string_lines, Value};
 use crate::repo::classic::{INITIAL_SCRIPT, VHOSTS};
 use crate::repo::scan::resolve;
 use crate::repo::{attrpath, Layout, Monolith, Repo};
@@ -108,7 +108,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
                 ));
             }
         }
-        if let Ok(top) = read_top_level(nix) {
+        if let Some(top) = &file.top {
             let users = top.at(&attrpath(&["services", "postgresql", "ensureUsers"]));
             for user in users.map(|u| u.items()).unwrap_or_default() {
                 if user.at(&attrpath(&["ensureClauses", "superuser"])).and_then(|n| n.as_bool())
@@ -135,7 +135,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
                 if wired.contains(path) || *path == layout.entry {
                     continue;
                 }
-                let top = file.parsed.as_ref().ok().and_then(|n| read_top_level(n).ok());
+                let top = file.top.as_ref();
                 let is_module = top
                     .as_ref()
                     .is_some_and(|t| t.at(&attrpath(&["systemd", "services"])).is_some());

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::scan::resolve;
 use super::{attrpath, config, place_in, Config, Host, LoadError, Monolith, SourceFile};
-use crate::edit::{read_list, read_string_lines, read_top_level, Node, Value};
+use crate::edit::{read_list, read_string_lines, Node, Value};
 
 pub struct ClassicLayout {
     pub entry: PathBuf,
@@ -87,8 +87,12 @@ pub(super) fn detect(
         LoadError(format!("{}: the entry file does not parse: {err}", entry.display()))
     })?;
     let entry_dir = entry.parent().unwrap_or(Path::new("")).to_owned();
-    let entry_top =
-        read_top_level(entry_file).map_err(|e| LoadError(format!("{}: {e}", entry.display())))?;
+    let entry_top = files[&entry].top.as_ref().ok_or_else(|| {
+        LoadError(format!(
+            "{}: the entry file's top level is not an attribute set",
+            entry.display()
+        ))
+    })?;
 
     let paths = |segments: &[&str]| -> Vec<(PathBuf, String)> {
         read_list(entry_file, &attrpath(segments))
@@ -148,8 +152,8 @@ pub(super) fn detect(
     };
     if let Some(top) = ports_file.as_ref().and_then(|p| files.get(p)).and_then(top) {
         for m in &mut monoliths {
-            m.port_key = key_for(&top, &m.name, |n| matches!(n.value, Value::Int(_)));
-            m.domain_key = key_for(&top, &m.name, |n| n.as_str().is_some_and(|s| s.contains('.')));
+            m.port_key = key_for(top, &m.name, |n| matches!(n.value, Value::Int(_)));
+            m.domain_key = key_for(top, &m.name, |n| n.as_str().is_some_and(|s| s.contains('.')));
         }
     }
     let host_name = entry_top
@@ -161,8 +165,8 @@ pub(super) fn detect(
     Ok(Some(ClassicLayout { entry, ports_file, monoliths, host_name }))
 }
 
-fn top(file: &SourceFile) -> Option<Node> {
-    read_top_level(file.parsed.as_ref().ok()?).ok()
+fn top(file: &SourceFile) -> Option<&Node> {
+    file.top.as_ref()
 }
 
 fn file_stem_mentions(path: &Path, name: &str) -> bool {

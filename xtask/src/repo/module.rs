@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{attrpath, place_in, Config, Host, LoadError, Monolith, SourceFile};
-use crate::edit::{read_top_level, Node};
+use crate::edit::Node;
 
 pub struct ModuleLayout {
     /// Where new `nmmm.monoliths` entries go: the file that holds the most of them.
@@ -38,7 +38,7 @@ pub(super) fn detect(
 }
 
 fn monoliths_node(file: &SourceFile) -> Option<Node> {
-    let top = read_top_level(file.parsed.as_ref().ok()?).ok()?;
+    let top = file.top.as_ref()?;
     top.at(&attrpath(&["nmmm", "monoliths"])).cloned()
 }
 
@@ -51,7 +51,7 @@ impl ModuleLayout {
         let mut monoliths = Vec::new();
         let mut hosts = Vec::new();
         for (path, file) in files {
-            let Some(Ok(top)) = file.parsed.as_ref().ok().map(read_top_level) else {
+            let Some(top) = &file.top else {
                 continue;
             };
             let dir = path.parent().unwrap_or(Path::new(""));
@@ -123,7 +123,7 @@ fn flake_hosts(files: &BTreeMap<PathBuf, SourceFile>, config: &Config) -> Vec<Ho
     let Some(flake) = files.get(Path::new("flake.nix")) else {
         return Vec::new();
     };
-    let Some(Ok(top)) = flake.parsed.as_ref().ok().map(read_top_level) else {
+    let Some(top) = &flake.top else {
         return Vec::new();
     };
     let outputs = top.get("outputs").and_then(Node::body);

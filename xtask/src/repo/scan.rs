@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use crate::edit::{self, NixFile};
 
-/// One `.nix` file: its text, and its tree or why it has none.
+/// One `.nix` file: its text, its tree or why it has none, and its top-level attribute set read
+/// once (when it has one) for every layout detector and check to look at.
 pub struct SourceFile {
     pub text: String,
     pub parsed: Result<NixFile, edit::Error>,
+    pub top: Option<edit::Node>,
 }
 
 /// Folders that hold no configuration of the machine: version control, build products.
@@ -36,8 +38,9 @@ pub fn nix_files(root: &Path) -> BTreeMap<PathBuf, SourceFile> {
         }
         let Ok(text) = std::fs::read_to_string(path) else { continue };
         let parsed = NixFile::parse(&text);
+        let top = parsed.as_ref().ok().and_then(|nix| edit::read_top_level(nix).ok());
         let relative = path.strip_prefix(root).unwrap_or(path).to_owned();
-        files.insert(relative, SourceFile { text, parsed });
+        files.insert(relative, SourceFile { text, parsed, top });
     }
     files
 }
