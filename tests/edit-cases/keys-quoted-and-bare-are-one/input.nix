@@ -1,5 +1,0 @@
-{
-  "quoted" = 1;
-  bare.nested = 2;
-  ${"dyn"} = 3;
-}

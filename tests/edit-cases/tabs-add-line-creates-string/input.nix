@@ -1,8 +1,0 @@
-{
-	services = {
-		nginx.enable = true;
-	};
-	imports = [
-		./a.nix
-	];
-}
