@@ -159,6 +159,21 @@ fn fleet_rollback(destination: &str, sudo: &str) -> Vec<String> {
 const WEB1: &str = "root@web1.example.com";
 const WEB2: &str = "deploy@203.0.113.7";
 
+/// The example fleet's colmena deploy, then each monolith's health check, host by host.
+fn fleet_deploy_then_checks() -> Vec<Vec<String>> {
+    let checks = [
+        (WEB1, "blog"),
+        (WEB1, "docs"),
+        (WEB1, "wiki"),
+        (WEB2, "shop"),
+        (WEB2, "api"),
+        (WEB2, "forum"),
+    ];
+    std::iter::once(words("colmena apply switch --on web1,web2"))
+        .chain(checks.map(|(host, name)| health(host, &format!("{name}.example.com"), "/healthz")))
+        .collect()
+}
+
 // --- dry runs: what each form prints ---------------------------------------------------------
 
 #[test]
@@ -288,18 +303,7 @@ fn a_fleet_is_deployed_with_one_colmena_run_then_each_host_checked() {
     let site = Site::new("run-fleet", "tests/fleet");
     let out = site.xtask(&["deploy", "--all", "--health-timeout", "0"]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-    assert_eq!(
-        site.recorded(),
-        vec![
-            words("colmena apply switch --on web1,web2"),
-            health(WEB1, "blog.example.com", "/healthz"),
-            health(WEB1, "docs.example.com", "/healthz"),
-            health(WEB1, "wiki.example.com", "/healthz"),
-            health(WEB2, "shop.example.com", "/healthz"),
-            health(WEB2, "api.example.com", "/healthz"),
-            health(WEB2, "forum.example.com", "/healthz"),
-        ]
-    );
+    assert_eq!(site.recorded(), fleet_deploy_then_checks());
 }
 
 #[test]
@@ -336,17 +340,8 @@ fn a_failing_health_check_rolls_back_exactly_that_host_once() {
     let recorded = site.recorded();
     assert_eq!(
         recorded,
-        vec![
-            words("colmena apply switch --on web1,web2"),
-            health(WEB1, "blog.example.com", "/healthz"),
-            health(WEB1, "docs.example.com", "/healthz"),
-            health(WEB1, "wiki.example.com", "/healthz"),
-            health(WEB2, "shop.example.com", "/healthz"),
-            health(WEB2, "api.example.com", "/healthz"),
-            health(WEB2, "forum.example.com", "/healthz"),
-            journal(WEB2, "forum"),
-            fleet_rollback(WEB2, "sudo "),
-        ]
+        [fleet_deploy_then_checks(), vec![journal(WEB2, "forum"), fleet_rollback(WEB2, "sudo ")]]
+            .concat()
     );
     let rollbacks: Vec<_> =
         recorded.iter().filter(|c| c.iter().any(|a| a.contains("--rollback"))).collect();
