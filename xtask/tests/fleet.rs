@@ -17,7 +17,7 @@ fn host(name: &str, capacity: Option<u32>) -> Host {
         address: format!("{name}.example.com"),
         user: "root".to_owned(),
         capacity,
-        place: Place { file: PathBuf::from("fleet.nix"), line: 1 },
+        place: Place { file: PathBuf::from("fleet.nix"), line: 1, col: 1 },
     }
 }
 
@@ -29,7 +29,7 @@ fn monolith(name: &str, pin: Option<&str>) -> Monolith {
         database: true,
         host: pin.map(str::to_owned),
         files: Vec::new(),
-        place: Place { file: PathBuf::from("monoliths/default.nix"), line: 1 },
+        place: Place { file: PathBuf::from("monoliths/default.nix"), line: 1, col: 1 },
     }
 }
 

@@ -427,3 +427,20 @@ fn place_on_one_host_shows_the_table_and_pins_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to pin"));
     assert_eq!(files(dir.path()), before);
 }
+
+#[test]
+fn check_in_the_module_layout_finds_unwired_sources_missing_packages_and_superusers() {
+    let dir = repo(Layout::Module);
+    let root = dir.path();
+    // A source folder no entry uses, an entry whose folder is gone, a domain taken twice, and a
+    // role made superuser.
+    copy_tree(&root.join("monoliths/hello"), &root.join("monoliths/orphan"));
+    let entries = fs::read_to_string(root.join("monoliths/default.nix")).unwrap().replace(
+        "  };\n}\n",
+        "    gone = {\n      domain = \"hello.example.com\";\n      port = 8090;\n      package = pkgs.callPackage ./gone { };\n    };\n  };\n  services.postgresql.ensureUsers = [\n    {\n      name = \"hello\";\n      ensureClauses.superuser = true;\n    }\n  ];\n}\n",
+    );
+    fs::write(root.join("monoliths/default.nix"), entries).unwrap();
+    let out = run(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    insta::assert_snapshot!(transcript(&out));
+}

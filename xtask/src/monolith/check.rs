@@ -8,7 +8,7 @@ use crate::cli::LineIndex;
 use crate::edit::{read_list, read_string_lines, Value};
 use crate::repo::classic::{INITIAL_SCRIPT, VHOSTS};
 use crate::repo::scan::resolve;
-use crate::repo::{attrpath, Layout, Monolith, Repo};
+use crate::repo::{attrpath, Layout, Monolith, Place, Repo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -38,8 +38,8 @@ impl fmt::Display for Problem {
 impl Problem {
     /// An error about a monolith, at the place it is declared.
     fn at_monolith(m: &Monolith, message: String) -> Problem {
-        let (file, line) = (m.place.file.clone(), m.place.line);
-        Problem { severity: Severity::Error, file, line, col: 1, message }
+        let Place { file, line, col } = m.place.clone();
+        Problem { severity: Severity::Error, file, line, col, message }
     }
 }
 

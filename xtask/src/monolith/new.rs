@@ -116,9 +116,11 @@ fn mentioned_numbers(root: &Path) -> BTreeMap<u16, Place> {
                     }
                     if let Ok(port) = line[start..i].parse::<u16>() {
                         if port >= 1024 {
-                            found
-                                .entry(port)
-                                .or_insert(Place { file: relative.to_owned(), line: n + 1 });
+                            found.entry(port).or_insert(Place {
+                                file: relative.to_owned(),
+                                line: n + 1,
+                                col: line[..start].chars().count() + 1,
+                            });
                         }
                     }
                 } else {

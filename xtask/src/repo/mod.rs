@@ -100,17 +100,13 @@ impl Repo {
     pub fn nix(&self, path: &Path) -> Option<&NixFile> {
         self.files.get(path).and_then(|f| f.parsed.as_ref().ok())
     }
-
-    /// `FILE:LINE` of a byte offset in a file of the repository.
-    pub fn place(&self, path: &Path, offset: usize) -> Place {
-        place_in(&self.files, path, offset)
-    }
 }
 
 pub(crate) fn place_in(files: &BTreeMap<PathBuf, SourceFile>, path: &Path, offset: usize) -> Place {
-    let line =
-        files.get(path).map_or(1, |f| LineIndex::new(&f.text).line_col((offset as u32).into()).0);
-    Place { file: path.to_owned(), line }
+    let (line, col) = files
+        .get(path)
+        .map_or((1, 1), |f| LineIndex::new(&f.text).line_col((offset as u32).into()));
+    Place { file: path.to_owned(), line, col }
 }
 
 /// A path of attribute names from literal segments.

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-/// A place in a file, for messages: `FILE:LINE` (1-based).
+/// A place in a file: `FILE:LINE` in messages (1-based), with the column for `check`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Place {
     pub file: PathBuf,
     pub line: usize,
+    pub col: usize,
 }
 
 impl std::fmt::Display for Place {
