@@ -27,7 +27,7 @@ pub use layout::indent_unit;
 pub use query::get_value;
 pub use read::{read_expr, read_list, read_string_lines, read_top_level, Node, Value};
 pub use rm::remove_attr;
-pub use rm_element::remove_list_element;
+pub use rm_element::{remove_list_element, remove_list_elements_where};
 pub use rm_line::remove_string_line;
 pub use set::set_attr;
 pub use source::{same_syntax, NixFile};

@@ -6,14 +6,17 @@
 //!   ../shop.nix          =>        ];
 //! ];
 //! ```
+//! `remove_list_elements_where` takes those whose value passes a test instead.
 //! The element goes with its line (or with the space before it in a one-line list); a list left
 //! empty goes with its binding, so that adding and removing restores the file. An element that
 //! is not there changes nothing.
 
+use rnix::ast;
 use rowan::ast::AstNode;
 
 use super::add::{literal_list, parse_element};
 use super::query::existing;
+use super::read::{read_expr, Node};
 use super::rm::{element_extent, remove_attr};
 use super::{same_syntax, Change, EditSet, Error, NixFile, TextEdit};
 
@@ -23,18 +26,64 @@ pub fn remove_list_element(
     element: &str,
 ) -> Result<Change, Error> {
     let wanted = parse_element(element)?;
+    remove_items(file, path, |item| same_syntax(item.syntax(), wanted.syntax()))
+}
+
+/// Removes every element of the list at `path` whose value `matches` accepts, as
+/// [`read_expr`] reads it: `{ name = "shop"; ... }` found by its `name`, say.
+pub fn remove_list_elements_where(
+    file: &NixFile,
+    path: &[String],
+    matches: impl Fn(&Node) -> bool,
+) -> Result<Change, Error> {
+    remove_items(file, path, |item| matches(&read_expr(item)))
+}
+
+fn remove_items(
+    file: &NixFile,
+    path: &[String],
+    matches: impl Fn(&ast::Expr) -> bool,
+) -> Result<Change, Error> {
     let Some((value, list)) = existing(file, path, "a list", literal_list)? else {
         return EditSet::new().finish(file);
     };
-    let items: Vec<_> = list.items().collect();
-    let Some(item) = items.iter().find(|i| same_syntax(i.syntax(), wanted.syntax())) else {
-        return EditSet::new().finish(file);
-    };
-    // The list is the whole value and this was its last element: the binding goes.
-    if items.len() == 1 && value.syntax() == list.syntax() {
+    let items: Vec<ast::Expr> = list.items().collect();
+    let gone: Vec<&ast::Expr> = items.iter().filter(|item| matches(item)).collect();
+    // The list is the whole value and loses every element: the binding goes.
+    if !gone.is_empty() && gone.len() == items.len() && value.syntax() == list.syntax() {
         return remove_attr(file, path);
     }
     let mut edits = EditSet::new();
-    edits.push(TextEdit::delete(element_extent(file.text(), item.syntax())));
+    for item in gone {
+        edits.push(TextEdit::delete(element_extent(file.text(), item.syntax())));
+    }
     edits.finish(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remove_where(text: &str, name: &str) -> String {
+        let file = NixFile::parse(text).unwrap();
+        let path = ["users".to_owned()];
+        remove_list_elements_where(&file, &path, |u| {
+            u.get("name").and_then(Node::as_str) == Some(name)
+        })
+        .unwrap()
+        .after
+    }
+
+    #[test]
+    fn elements_are_found_by_their_value_and_an_emptied_list_takes_its_binding() {
+        let text =
+            "{\n  users = [\n    { name = \"a\"; }\n    { name = \"b\"; } # b\n  ];\n  x = 1;\n}\n";
+        assert_eq!(
+            remove_where(text, "b"),
+            "{\n  users = [\n    { name = \"a\"; }\n  ];\n  x = 1;\n}\n"
+        );
+        assert_eq!(remove_where(text, "c"), text);
+        let one = "{\n  users = [ { name = \"a\"; } ];\n  x = 1;\n}\n";
+        assert_eq!(remove_where(one, "a"), "{\n  x = 1;\n}\n");
+    }
 }

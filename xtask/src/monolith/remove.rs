@@ -1,9 +1,9 @@
 //! `cargo xtask remove-monolith`: undo `new-monolith`, file by file and line by line.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::plan::{Plan, WorkflowError};
-use crate::edit::{self, read_list};
+use crate::edit;
 use crate::repo::classic::{IMPORTS, INITIAL_SCRIPT, VHOSTS};
 use crate::repo::{attrpath, Layout, Repo};
 
@@ -34,18 +34,16 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
                 plan.edit(entry, |f| edit::remove_string_line(f, &attrpath(INITIAL_SCRIPT), line))?;
             }
             if let Some(role) = &m.role {
-                remove_matching(
-                    &mut plan,
-                    entry,
-                    &["services", "postgresql", "ensureDatabases"],
-                    |item| item.as_str() == Some(role),
-                )?;
-                remove_matching(
-                    &mut plan,
-                    entry,
-                    &["services", "postgresql", "ensureUsers"],
-                    |item| item.get("name").and_then(edit::Node::as_str) == Some(role),
-                )?;
+                let databases = attrpath(&["services", "postgresql", "ensureDatabases"]);
+                plan.edit(entry, |f| {
+                    edit::remove_list_elements_where(f, &databases, |d| d.as_str() == Some(role))
+                })?;
+                let users = attrpath(&["services", "postgresql", "ensureUsers"]);
+                plan.edit(entry, |f| {
+                    edit::remove_list_elements_where(f, &users, |u| {
+                        u.get("name").and_then(edit::Node::as_str) == Some(role)
+                    })
+                })?;
                 notes.push(format!(
                     "the database and role `{role}` stay on the server: drop them there when their data can go"
                 ));
@@ -64,28 +62,6 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
         ));
     }
     Ok((plan, notes))
-}
-
-/// Removes from the list at `path` of `file` every item `matches` accepts.
-fn remove_matching(
-    plan: &mut Plan,
-    file: &Path,
-    path: &[&str],
-    matches: impl Fn(&edit::Node) -> bool,
-) -> Result<(), WorkflowError> {
-    let path = attrpath(path);
-    let Some(text) = plan.text(file) else {
-        return Ok(());
-    };
-    let Ok(nix) = edit::NixFile::parse(&text) else {
-        return Ok(());
-    };
-    let items = read_list(&nix, &path).ok().flatten().unwrap_or_default();
-    for item in items.iter().filter(|i| matches(i)) {
-        let source = text[item.range.clone()].to_owned();
-        plan.edit(file, |f| edit::remove_list_element(f, &path, &source))?;
-    }
-    Ok(())
 }
 
 /// Deletes a file, or every file under a folder.
