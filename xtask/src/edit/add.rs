@@ -14,13 +14,11 @@
 use rnix::ast;
 use rowan::ast::AstNode;
 
-use super::layout::{
-    dedent_continuation, end_of_trailing_comment, indent_before, line_indent, reindent, Style,
-};
+use super::layout::{dedent_continuation, Style};
 use super::query::{lookup, wrong_kind, Lookup};
-use super::set::{insert_binding, insert_into_empty};
+use super::set::{insert_after, insert_binding, insert_into_empty};
 use super::source::parse_expression;
-use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile};
 
 pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Result<Change, Error> {
     let new = parse_element(element)?;
@@ -37,21 +35,7 @@ pub fn add_list_element(file: &NixFile, path: &[String], element: &str) -> Resul
                 return edits.finish(file);
             }
             edits.push(match items.last() {
-                Some(last) => {
-                    let range = last.syntax().text_range();
-                    match indent_before(text, range.start()) {
-                        Some(indent) => {
-                            let at = end_of_trailing_comment(text, range.end());
-                            let insert = format!("\n{indent}{}", reindent(&element, indent));
-                            TextEdit::insert(at, style.lines(&insert))
-                        }
-                        None => {
-                            let indent = line_indent(text, range.start());
-                            let insert = format!(" {}", reindent(&element, indent));
-                            TextEdit::insert(range.end(), style.lines(&insert))
-                        }
-                    }
-                }
+                Some(last) => insert_after(text, &style, last.syntax(), &element),
                 None => insert_into_empty(text, &style, list.syntax(), &element),
             });
         }

@@ -76,22 +76,32 @@ pub(super) fn insert_binding(
         None => set.entries().last().map(|e| e.syntax().clone()),
     };
     match anchor {
-        Some(anchor) => {
-            let range = anchor.text_range();
-            match indent_before(text, range.start()) {
-                Some(indent) => {
-                    let at = end_of_trailing_comment(text, range.end());
-                    let insert = format!("\n{indent}{}", reindent(&binding, indent));
-                    TextEdit::insert(at, style.lines(&insert))
-                }
-                None => {
-                    let indent = line_indent(text, range.start());
-                    let insert = format!(" {}", reindent(&binding, indent));
-                    TextEdit::insert(range.end(), style.lines(&insert))
-                }
-            }
-        }
+        Some(anchor) => insert_after(text, style, &anchor, &binding),
         None => insert_into_empty(text, style, set.syntax(), &binding),
+    }
+}
+
+/// Inserts `item` after the binding or list element `anchor`: on a line of its own at the
+/// anchor's indentation (after a comment on the anchor's line) when the anchor has a line of its
+/// own, else beside it on its line.
+pub(super) fn insert_after(
+    text: &str,
+    style: &Style,
+    anchor: &rnix::SyntaxNode,
+    item: &str,
+) -> TextEdit {
+    let range = anchor.text_range();
+    match indent_before(text, range.start()) {
+        Some(indent) => {
+            let at = end_of_trailing_comment(text, range.end());
+            let insert = format!("\n{indent}{}", reindent(item, indent));
+            TextEdit::insert(at, style.lines(&insert))
+        }
+        None => {
+            let indent = line_indent(text, range.start());
+            let insert = format!(" {}", reindent(item, indent));
+            TextEdit::insert(range.end(), style.lines(&insert))
+        }
     }
 }
 
