@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::{monolith::load, preview_and_write, Failure, WriteFlags};
+use super::monolith::{load, load_for_writing};
+use super::{preview_and_write, Failure, WriteFlags};
 use crate::deploy::{self, Action, DeployError, DeployRequest, Runner};
 use crate::edit::{self, quote_string};
 use crate::monolith::Plan;
@@ -107,8 +108,8 @@ pub fn logs(args: LogsArgs) -> Result<(), Failure> {
 
 /// Prints the placement table, then writes every placement that is not a pin yet as
 /// `nmmm.monoliths.<name>.host` in the file declaring the monolith, so that it never moves.
-pub fn place(args: PlaceArgs) -> Result<(), Failure> {
-    let repo = load()?;
+pub fn place(args: PlaceArgs, wait: std::time::Duration) -> Result<(), Failure> {
+    let (mut lock, repo) = load_for_writing(wait)?;
     let inventory = &repo.inventory;
     if inventory.hosts.is_empty() {
         eprintln!("nothing to place: the repository declares no nmmm.hosts");
@@ -132,7 +133,7 @@ pub fn place(args: PlaceArgs) -> Result<(), Failure> {
         plan.edit(&monolith.place.file, |nix| edit::set_attr(nix, &attrpath, &host))
             .map_err(|err| report(DeployError::Usage(err.0)))?;
     }
-    preview_and_write(&plan.into_transaction(), args.flags)
+    preview_and_write(&plan.into_transaction(), args.flags, &mut lock)
 }
 
 fn print_table(inventory: &Inventory, assignment: &BTreeMap<String, String>) {

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 pub use diagnostic::{render_error, LineIndex};
 pub use diff::unified_diff;
 
-use crate::transaction::Transaction;
+use crate::transaction::{self, RepoLock, Transaction};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "NMMM: many monoliths on one NixOS machine")]
@@ -25,6 +25,9 @@ struct Cli {
     /// Run as if started in DIR (the machine repository, or a folder inside it)
     #[arg(short = 'C', value_name = "DIR", global = true)]
     directory: Option<std::path::PathBuf>,
+    /// How long a command that writes waits for another nmmm run on the same repository
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true)]
+    wait: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,6 +82,9 @@ pub struct WriteFlags {
 pub struct Failure(pub u8);
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    // Test builds read their failpoints from `FAILPOINTS`; the tool people run has none.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let args: Vec<OsString> = args.into_iter().collect();
     // `cargo xtask` passes its own name; the binary may also be run directly.
     let cli = match Cli::try_parse_from(args) {
@@ -94,15 +100,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let wait = std::time::Duration::from_secs(cli.wait);
     let result = match cli.command {
-        Command::Nix(cmd) => nix::run(cmd),
-        Command::NewMonolith(args) => monolith::new(args),
-        Command::RemoveMonolith(args) => monolith::remove(args),
+        Command::Nix(cmd) => nix::run(cmd, wait),
+        Command::NewMonolith(args) => monolith::new(args, wait),
+        Command::RemoveMonolith(args) => monolith::remove(args, wait),
         Command::List { json } => monolith::list(json),
         Command::Check => monolith::check(),
-        Command::Init => monolith::init(),
+        Command::Init => monolith::init(wait),
         Command::Deploy(args) => deploy::deploy(args),
-        Command::Place(args) => deploy::place(args),
+        Command::Place(args) => deploy::place(args, wait),
         Command::Rollback(args) => deploy::rollback(args),
         Command::Logs(args) => deploy::logs(args),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
@@ -116,11 +123,56 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+/// Takes the lock of the repository at `root` for a command that writes, waiting up to `wait`
+/// for another run, then finishes or takes back a change an earlier run left halfway.
+pub fn lock_for_writing(
+    root: &std::path::Path,
+    wait: std::time::Duration,
+) -> Result<RepoLock, Failure> {
+    let mut lock = RepoLock::acquire(root, wait, |holder| {
+        eprintln!("waiting for another nmmm run, {holder}");
+    })
+    .map_err(|err| {
+        eprintln!("error: {err}\nnothing was written");
+        Failure(2)
+    })?;
+    recover(&mut lock)?;
+    Ok(lock)
+}
+
+/// For a command that only reads: when no other run holds the repository, finishes or takes back
+/// a change an earlier run left halfway, so that it reads a whole state. It never waits.
+pub fn recover_if_idle(root: &std::path::Path) -> Result<(), Failure> {
+    match RepoLock::try_existing(root) {
+        Ok(Some(mut lock)) => recover(&mut lock),
+        // Another run holds it, or there is nothing to recover.
+        Ok(None) | Err(_) => Ok(()),
+    }
+}
+
+fn recover(lock: &mut RepoLock) -> Result<(), Failure> {
+    match transaction::recover(lock) {
+        Ok(Some(recovery)) => {
+            eprintln!("{recovery}");
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(err) => {
+            eprintln!("error: {err}");
+            Err(Failure(2))
+        }
+    }
+}
+
 /// New or deleted files longer than this are named in the preview, not printed.
 const NEW_FILE_LINES_SHOWN: usize = 60;
 
 /// Shows the transaction's diff, asks (or not, per `flags`), and writes it.
-pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result<(), Failure> {
+pub fn preview_and_write(
+    transaction: &Transaction,
+    flags: WriteFlags,
+    lock: &mut RepoLock,
+) -> Result<(), Failure> {
     if transaction.is_empty() {
         eprintln!("nothing to change: the files already say that");
         return Ok(());
@@ -155,7 +207,7 @@ pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result
         eprintln!("nothing written");
         return Err(Failure(1));
     }
-    if let Err(err) = transaction.commit() {
+    if let Err(err) = transaction.commit(lock) {
         eprintln!("error: {err}\nnothing was written");
         return Err(Failure(2));
     }

@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-use super::{preview_and_write, Failure, WriteFlags};
+use super::{lock_for_writing, preview_and_write, recover_if_idle, Failure, WriteFlags};
 use crate::monolith::{self, check, new::NewMonolith, WorkflowError};
 use crate::repo::{self, Repo};
+use crate::transaction::RepoLock;
 
 #[derive(clap::Args)]
 pub struct NewArgs {
@@ -41,15 +43,34 @@ pub struct RemoveArgs {
     commit: bool,
 }
 
-pub fn load() -> Result<Repo, Failure> {
+/// The repository holding the current directory.
+fn root() -> Result<PathBuf, Failure> {
     let cwd = std::env::current_dir().map_err(|e| {
         eprintln!("error: cannot read the current directory: {e}");
         Failure(2)
     })?;
-    repo::load(&repo::find_root(&cwd)).map_err(|e| {
+    Ok(repo::find_root(&cwd))
+}
+
+fn load_at(root: &Path) -> Result<Repo, Failure> {
+    repo::load(root).map_err(|e| {
         eprintln!("error: {e}");
         Failure(2)
     })
+}
+
+/// The repository holding the current directory, read for a command that does not write it.
+pub fn load() -> Result<Repo, Failure> {
+    let root = root()?;
+    recover_if_idle(&root)?;
+    load_at(&root)
+}
+
+/// The repository holding the current directory, locked for a command that writes it, then read.
+pub fn load_for_writing(wait: Duration) -> Result<(RepoLock, Repo), Failure> {
+    let root = root()?;
+    let lock = lock_for_writing(&root, wait)?;
+    Ok((lock, load_at(&root)?))
 }
 
 fn fail(err: WorkflowError) -> Failure {
@@ -63,8 +84,8 @@ fn fail(err: WorkflowError) -> Failure {
     Failure(2)
 }
 
-pub fn new(args: NewArgs) -> Result<(), Failure> {
-    let repo = load()?;
+pub fn new(args: NewArgs, wait: Duration) -> Result<(), Failure> {
+    let (mut lock, repo) = load_for_writing(wait)?;
     let request = NewMonolith {
         name: args.name,
         domain: args.domain,
@@ -75,7 +96,7 @@ pub fn new(args: NewArgs) -> Result<(), Failure> {
     let (plan, added) = monolith::new::plan(&repo, &request).map_err(fail)?;
     let paths: Vec<PathBuf> = plan.paths().cloned().collect();
     let transaction = plan.into_transaction();
-    preview_and_write(&transaction, args.flags)?;
+    preview_and_write(&transaction, args.flags, &mut lock)?;
     let verb = if args.flags.dry_run { "would be" } else { "is" };
     eprintln!("monolith {} {verb} at https://{}/ on port {}", added.name, added.domain, added.port);
     for note in &added.notes {
@@ -88,12 +109,12 @@ pub fn new(args: NewArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn remove(args: RemoveArgs) -> Result<(), Failure> {
-    let repo = load()?;
+pub fn remove(args: RemoveArgs, wait: Duration) -> Result<(), Failure> {
+    let (mut lock, repo) = load_for_writing(wait)?;
     let (plan, notes) = monolith::remove::plan(&repo, &args.name).map_err(fail)?;
     let paths: Vec<PathBuf> = plan.paths().cloned().collect();
     let transaction = plan.into_transaction();
-    preview_and_write(&transaction, args.flags)?;
+    preview_and_write(&transaction, args.flags, &mut lock)?;
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -186,9 +207,9 @@ pub fn check() -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn init() -> Result<(), Failure> {
-    let cwd = std::env::current_dir().map_err(|_| Failure(2))?;
-    let root = repo::find_root(&cwd);
+pub fn init(wait: Duration) -> Result<(), Failure> {
+    let root = root()?;
+    let mut lock = lock_for_writing(&root, wait)?;
     let config = root.join(repo::config::FILE_NAME);
     match repo::load(&root) {
         Ok(repo) => {
@@ -229,7 +250,7 @@ pub fn init() -> Result<(), Failure> {
                 before: None,
                 after: Some(text.to_owned()),
             });
-            transaction.commit().map_err(|e| {
+            transaction.commit(&mut lock).map_err(|e| {
                 eprintln!("error: {e}");
                 Failure(2)
             })?;

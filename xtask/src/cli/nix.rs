@@ -1,11 +1,14 @@
 //! `cargo xtask nix ...`: the edit engine on one file.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::{preview_and_write, render_error, Failure, WriteFlags};
+use super::{
+    lock_for_writing, preview_and_write, recover_if_idle, render_error, Failure, WriteFlags,
+};
 use crate::edit::{self, Change, Error, NixFile};
 use crate::transaction::{FileChange, Transaction};
 
@@ -52,7 +55,7 @@ pub enum NixCommand {
 /// One engine operation on a parsed file and attribute path.
 type Operation = Box<dyn Fn(&NixFile, &[String]) -> Result<Change, Error>>;
 
-pub fn run(cmd: NixCommand) -> Result<(), Failure> {
+pub fn run(cmd: NixCommand, wait: Duration) -> Result<(), Failure> {
     let (file, attrpath, flags, op): (_, _, _, Operation) = match cmd {
         NixCommand::Get { file, attrpath } => return get(&file, &attrpath),
         NixCommand::Set { file, attrpath, value, flags } => {
@@ -68,6 +71,7 @@ pub fn run(cmd: NixCommand) -> Result<(), Failure> {
             (file, attrpath, flags, Box::new(move |f, p| edit::add_string_line(f, p, &line)))
         }
     };
+    let mut lock = lock_for_writing(&repository_of(&file), wait)?;
     let (text, nix, path) = load(&file, &attrpath)?;
     let change = op(&nix, &path).map_err(|err| report(&file, &text, &err))?;
     let mut transaction = Transaction::new();
@@ -76,10 +80,17 @@ pub fn run(cmd: NixCommand) -> Result<(), Failure> {
         before: Some(change.before),
         after: Some(change.after),
     });
-    preview_and_write(&transaction, flags)
+    preview_and_write(&transaction, flags, &mut lock)
+}
+
+/// The repository holding `file`, whose lock guards it.
+fn repository_of(file: &Path) -> PathBuf {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    crate::repo::find_root(&dir.canonicalize().unwrap_or_else(|_| dir.to_owned()))
 }
 
 fn get(file: &PathBuf, attrpath: &str) -> Result<(), Failure> {
+    recover_if_idle(&repository_of(file))?;
     let (text, nix, path) = load(file, attrpath)?;
     let value = edit::get_value(&nix, &path).map_err(|err| report(file, &text, &err))?;
     println!("{value}");
