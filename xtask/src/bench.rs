@@ -6,6 +6,7 @@
 //!   machine's speed hits all alike; medians are reported, with ratios.
 //! - `new-monolith --dry-run` and `check` on generated repositories of 200 monoliths, in both
 //!   layouts.
+//! - What the repository lock and the commit journal add to one `new-monolith`.
 //!
 //! Build with `--release` for figures that mean anything.
 
@@ -146,7 +147,96 @@ pub fn run(runs: usize) -> Result<(), String> {
             ms(median(check_t.into_iter()))
         );
     }
+    transaction_costs(&nmmm.program, &dir, runs)?;
     let _ = fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// What the repository lock and the commit journal add to one `new-monolith` on the seed
+/// fixture: the whole run, the lock taken and released, and the commit of its change through
+/// the journal beside the same files staged and renamed without one (as commits were before the
+/// journal).
+fn transaction_costs(program: &Path, dir: &Path, runs: usize) -> Result<(), String> {
+    use crate::transaction::{FileChange, RepoLock};
+    let seed = repo_root().join("tests/fixtures/seed-nmmm");
+    let fresh = |i: usize| -> Result<PathBuf, String> {
+        let repo = dir.join(format!("seed-{i}"));
+        let _ = fs::remove_dir_all(&repo);
+        for entry in crate::repo::scan::walk(&seed) {
+            let target = repo.join(entry.path().strip_prefix(&seed).unwrap_or(entry.path()));
+            fs::create_dir_all(target.parent().unwrap_or(&repo)).map_err(|e| e.to_string())?;
+            fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+        Ok(repo)
+    };
+    let new: Vec<&std::ffi::OsStr> =
+        ["new-monolith", "shop", "--domain", "shop.example.com", "--yes"]
+            .iter()
+            .map(|a| a.as_ref())
+            .collect();
+    let mut whole = Vec::new();
+    let mut lock = Vec::new();
+    let mut journaled = Vec::new();
+    let mut plain = Vec::new();
+    for i in 0..=runs {
+        let repo = fresh(i)?;
+        whole.push(time(program, &new, &repo));
+
+        let repo = fresh(i)?;
+        let start = Instant::now();
+        drop(RepoLock::acquire(&repo, Duration::ZERO, |_| {}).map_err(|e| e.to_string())?);
+        lock.push(start.elapsed());
+
+        // The change new-monolith makes, computed in memory.
+        let loaded = crate::repo::load(&repo).map_err(|e| e.to_string())?;
+        let request = crate::monolith::new::NewMonolith {
+            name: "shop".into(),
+            domain: "shop.example.com".into(),
+            port: None,
+            database: true,
+            from: None,
+        };
+        let (plan, _) = crate::monolith::new::plan(&loaded, &request).map_err(|e| e.0)?;
+        let transaction = plan.into_transaction();
+        let changes: Vec<FileChange> = transaction.changes().to_vec();
+        let mut held =
+            RepoLock::acquire(&repo, Duration::ZERO, |_| {}).map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        transaction.commit(&mut held).map_err(|e| e.to_string())?;
+        journaled.push(start.elapsed());
+        drop(held);
+
+        let repo = fresh(i)?;
+        let start = Instant::now();
+        for change in &changes {
+            let (target, Some(after)) = (repo.join(&change.path), &change.after) else { continue };
+            let temp = target.with_extension("bench.tmp");
+            let mut file = fs::File::create(&temp).map_err(|e| e.to_string())?;
+            std::io::Write::write_all(&mut file, after.as_bytes()).map_err(|e| e.to_string())?;
+            file.sync_all().map_err(|e| e.to_string())?;
+            fs::rename(&temp, &target).map_err(|e| e.to_string())?;
+        }
+        plain.push(start.elapsed());
+    }
+    // The first round warms the caches.
+    for times in [&mut whole, &mut lock, &mut journaled, &mut plain] {
+        times.remove(0);
+    }
+    let (whole, lock) = (median(whole.into_iter()), median(lock.into_iter()));
+    let (journaled, plain) = (median(journaled.into_iter()), median(plain.into_iter()));
+    println!(
+        "
+new-monolith --yes on the seed fixture (4 files): median of {runs} runs"
+    );
+    println!("  whole run                          {:>8.2} ms", ms(whole));
+    println!("  lock taken and released            {:>8.3} ms", ms(lock));
+    println!("  commit with the journal            {:>8.2} ms", ms(journaled));
+    println!("  the same files staged and renamed  {:>8.2} ms", ms(plain));
+    println!(
+        "  lock and journal add               {:>8.2} ms ({:.0}% of the run)",
+        ms(lock + journaled.saturating_sub(plain)),
+        100.0 * (lock + journaled.saturating_sub(plain)).as_secs_f64() / whole.as_secs_f64()
+    );
     Ok(())
 }
 
