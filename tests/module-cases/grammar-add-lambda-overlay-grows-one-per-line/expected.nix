@@ -1,0 +1,38 @@
+{
+  config,
+  lib,
+  pkgs,
+  inputs,
+  ...
+}:
+
+{
+  imports = [
+    ./hardware-configuration.nix
+    inputs.sops-nix.nixosModules.sops
+  ];
+
+  nixpkgs.overlays = [
+    inputs.nur.overlays.default
+    (final: prev: { hello = prev.hello.overrideAttrs { doCheck = false; }; })
+  ];
+  nixpkgs.config.allowUnfree = true;
+
+  environment.systemPackages = with pkgs; [
+    git
+    htop
+  ];
+
+  boot.kernelParams = [ "quiet" ];
+  networking.firewall = {
+    enable = true;
+    allowedTCPPorts = [
+      22
+      3000
+    ];
+  };
+  services.gitea = {
+    enable = true;
+    settings.server.HTTP_PORT = 3000;
+  };
+}

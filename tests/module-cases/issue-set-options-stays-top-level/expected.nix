@@ -1,0 +1,11 @@
+{ config, lib, ... }:
+let cfg = config.services.shop; in
+{
+  options.services.shop.enable = lib.mkEnableOption "shop";
+  options.services.shop.port = lib.mkOption { type = lib.types.port; default = 4100; };
+  config = lib.mkIf cfg.enable {
+    services.nginx.virtualHosts."shop.example.com".forceSSL = true;
+    services.postgresql = lib.mkMerge [ { enable = true; } (lib.mkIf cfg.db { ensureDatabases = [ "shop" ]; }) ];
+    networking.firewall = { allowedTCPPorts = [ 80 ]; } // lib.optionalAttrs cfg.tls { allowedTCPPorts = [ 443 ]; };
+  };
+}

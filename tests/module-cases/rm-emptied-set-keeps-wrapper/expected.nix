@@ -1,0 +1,5 @@
+{ lib, ... }:
+
+{
+  systemd.services.grafana.serviceConfig = lib.mkForce { };
+}

@@ -1,0 +1,7 @@
+{ lib, ... }:
+
+{
+  systemd.services.grafana.serviceConfig = lib.mkForce {
+    DynamicUser = false;
+  };
+}

@@ -1,0 +1,13 @@
+{ config, lib, ... }:
+
+let
+  cfg = config.site;
+in
+{
+  config = lib.mkIf cfg.enable {
+    services.nginx = {
+      recommendedTlsSettings = true;
+      virtualHosts = { };
+    };
+  };
+}

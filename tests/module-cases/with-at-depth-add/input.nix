@@ -1,0 +1,8 @@
+{ lib, ... }:
+
+{
+  meta = with lib; {
+    maintainers = with maintainers; [ alice ];
+    doc = ./shop.md;
+  };
+}
