@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub use journal::{Recovery, RecoveryError};
 pub use lock::{lock_path, utc_timestamp, LockError, RepoLock};
 
-use journal::{hash, hash_file, remove_file_and_empty_dirs, sync_dirs, take_back, Entry, Journal};
+use journal::{hash, remove_file_and_empty_dirs, sync_dirs, take_back, Entry, Journal};
 
 /// Kills the process on the spot, as a power cut would, where a test says so.
 macro_rules! crash_point {
@@ -119,11 +119,11 @@ impl Transaction {
         let mut entries = Vec::new();
         for change in &self.changes {
             let target = absolute(&base.join(&change.path));
-            check_unchanged(&target, change).map_err(|m| fail(change, m))?;
+            let old = check_unchanged(&target, change).map_err(|m| fail(change, m))?;
             let temp = change.after.as_ref().map(|_| temp_path(&target));
             entries.push(Entry {
                 path: relative(&root, &target),
-                old: hash_file(&target).map_err(|e| fail(change, e.to_string()))?,
+                old,
                 new: change.after.as_ref().map(|a| hash(a.as_bytes())),
                 temp: temp.as_ref().map(|t| relative(&root, t)),
             });
@@ -147,7 +147,6 @@ impl Transaction {
             }
             crash_point!("commit-staged");
         }
-        sync_dirs(&root, steps.iter().filter_map(|s| s.temp.clone()));
 
         for (i, step) in steps.iter().enumerate() {
             let Some(temp) = &step.temp else { continue };
@@ -274,17 +273,22 @@ fn temp_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.nmmm-{}.tmp", std::process::id()))
 }
 
-fn check_unchanged(path: &Path, change: &FileChange) -> Result<(), String> {
-    if change.before.is_none() && change.after.is_none() {
+/// Checks that the file on disk is what the change was computed from, and writable; returns the
+/// hash of its content (`None`: there is no file).
+fn check_unchanged(path: &Path, change: &FileChange) -> Result<Option<String>, String> {
+    let now = match fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+        Err(err) => return Err(format!("cannot read the file again: {err}")),
+    };
+    match (&change.before, &now) {
         // A file deleted unread (not text, such as a build product).
-        return Ok(());
-    }
-    match (&change.before, fs::read_to_string(path)) {
-        (Some(before), Ok(now)) if *before == now => {}
-        (Some(_), Ok(_)) => return Err("the file changed on disk since it was read".to_owned()),
-        (Some(_), Err(err)) => return Err(format!("cannot read the file again: {err}")),
-        (None, Ok(_)) => return Err("the file already exists".to_owned()),
-        (None, Err(_)) => {}
+        (None, Some(_)) if change.after.is_none() => {}
+        (Some(before), Some(now)) if before.as_bytes() == now.as_slice() => {}
+        (Some(_), Some(_)) => return Err("the file changed on disk since it was read".to_owned()),
+        (Some(_), None) => return Err("the file is gone since it was read".to_owned()),
+        (None, Some(_)) => return Err("the file already exists".to_owned()),
+        (None, None) => {}
     }
     if change.before.is_some() {
         let meta = fs::metadata(path).map_err(|e| e.to_string())?;
@@ -294,7 +298,7 @@ fn check_unchanged(path: &Path, change: &FileChange) -> Result<(), String> {
             );
         }
     }
-    Ok(())
+    Ok(now.map(|bytes| hash(&bytes)))
 }
 
 /// Writes `content` to `temp`, beside `target`, durably and with `target`'s permissions.
