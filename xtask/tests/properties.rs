@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 
 use serde_json::{json, Value};
-use support::{expected_value, nix_eval_file, nix_parse_all, repo_root, TempDir};
+use support::{edit_kind_holds, expected_value, nix_eval_file, nix_parse_all, repo_root, TempDir};
 use xtask::edit::{self, NixFile};
 
 /// A small deterministic generator (xorshift), so that failures reproduce.
@@ -47,7 +47,14 @@ struct Style {
     dotted: u64,
     comments: u64,
     one_line: u64,
+    /// How often a value is written through a NixOS module idiom: `lib.mkIf true { }`,
+    /// `lib.mkMerge [ { } { } ]`, `{ } // { }`, `(let v = { }; in v)`, `lib.mkDefault 80`...
+    idioms: u64,
 }
+
+/// What the module idioms mean, for files that evaluate without nixpkgs: conditions are true,
+/// priorities and orders are the value itself, `mkMerge` merges its definitions.
+const LIB_STUBS: &str = "let\n  lib = rec {\n    mkIf = c: v: if c then v else { };\n    optionalAttrs = c: v: if c then v else { };\n    mkDefault = v: v;\n    mkForce = v: v;\n    mkOverride = p: v: v;\n    mkBefore = v: v;\n    mkAfter = v: v;\n    mkOrder = p: v: v;\n    mkMerge = builtins.foldl' recursiveUpdate { };\n    recursiveUpdate = a: b: a // builtins.mapAttrs (n: v: if builtins.isAttrs v && builtins.isAttrs (a.${n} or null) then recursiveUpdate a.${n} v else v) b;\n  };\nin\n";
 
 const NAMES: &[&str] = &[
     "services",
@@ -139,6 +146,53 @@ fn render_binding(
         }
     }
     write!(out, "{path} = ").unwrap();
+    render_value(out, node, indent, s, rng);
+    out.push(';');
+}
+
+/// A value, sometimes written through a module idiom that means the same.
+fn render_value(out: &mut String, node: &Node, indent: &str, s: &Style, rng: &mut Rng) {
+    if rng.chance(s.idioms) {
+        match node {
+            Node::Set(entries) => {
+                let split = entries.len() / 2;
+                match rng.below(7) {
+                    0 => out.push_str("lib.mkIf true "),
+                    1 => out.push_str("lib.optionalAttrs true "),
+                    2 => out.push_str("with lib; "),
+                    3 => {
+                        out.push_str("(let v = ");
+                        render_set(out, entries, indent, s, rng);
+                        out.push_str("; in v)");
+                        return;
+                    }
+                    4 => out.push_str("let unused = 1; in "),
+                    // Keys of a set are distinct, so either idiom holds each once.
+                    5 if split > 0 => {
+                        out.push_str("lib.mkMerge [ ");
+                        render_set(out, &entries[..split], indent, s, rng);
+                        out.push(' ');
+                        render_set(out, &entries[split..], indent, s, rng);
+                        out.push_str(" ]");
+                        return;
+                    }
+                    6 if split > 0 => {
+                        render_set(out, &entries[..split], indent, s, rng);
+                        out.push_str(" // ");
+                        render_set(out, &entries[split..], indent, s, rng);
+                        return;
+                    }
+                    _ => out.push_str("lib.mkDefault "),
+                }
+            }
+            Node::List(_) => {
+                out.push_str(["lib.mkBefore ", "lib.mkAfter ", "lib.mkOrder 900 "][rng.below(3)])
+            }
+            _ => {
+                out.push_str(["lib.mkDefault ", "lib.mkForce ", "lib.mkOverride 50 "][rng.below(3)])
+            }
+        }
+    }
     match node {
         Node::Int(i) => write!(out, "{i}").unwrap(),
         Node::Str(v) => write!(out, "\"{v}\"").unwrap(),
@@ -174,7 +228,6 @@ fn render_binding(
         }
         Node::Set(entries) => render_set(out, entries, indent, s, rng),
     }
-    out.push(';');
 }
 
 /// Paths in the model, with the kind of value there.
@@ -195,6 +248,8 @@ fn paths(entries: &[(String, Node)], prefix: &str, out: &mut Vec<(String, &'stat
 }
 
 struct Generated {
+    /// A full module: its value is `{ options; config; }`, and the paths are under `config`.
+    module: bool,
     input: String,
     op: &'static str,
     attrpath: String,
@@ -210,13 +265,38 @@ fn generate(seed: u64) -> Generated {
         dotted: rng.below(80) as u64,
         comments: rng.below(40) as u64,
         one_line: rng.below(30) as u64,
+        idioms: if rng.chance(50) { rng.below(60) as u64 } else { 0 },
     };
-    let model = gen_set(&mut rng, 0);
+    // A full module keeps `imports` at its top level, beside `config`.
+    let module = style.idioms > 0 && rng.chance(40);
+    let mut model = gen_set(&mut rng, 0);
+    if module {
+        model.retain(|(k, _)| k != "imports");
+        if model.is_empty() {
+            model.push(("port".into(), Node::Int(8080)));
+        }
+    }
     let mut input = String::new();
     if rng.chance(30) {
         write!(input, "# generated {seed}{}", style.newline).unwrap();
     }
-    render_set(&mut input, &model, "", &style, &mut rng);
+    if style.idioms > 0 {
+        input.push_str(&LIB_STUBS.replace('\n', style.newline));
+    }
+    if module {
+        let wrapper = ["", "lib.mkIf true ", "lib.mkDefault "][rng.below(3)];
+        write!(
+            input,
+            "{{{nl}{u}options = {{ }};{nl}{u}config = {wrapper}",
+            nl = style.newline,
+            u = style.unit
+        )
+        .unwrap();
+        render_set(&mut input, &model, &style.unit, &style, &mut rng);
+        write!(input, ";{nl}}}", nl = style.newline).unwrap();
+    } else {
+        render_set(&mut input, &model, "", &style, &mut rng);
+    }
     input.push_str(style.newline);
 
     let mut all = Vec::new();
@@ -238,6 +318,7 @@ fn generate(seed: u64) -> Generated {
             0 => {
                 let path = pick(&mut rng, "scalar").unwrap_or(fresh.clone());
                 return Generated {
+                    module,
                     input,
                     op: "set",
                     attrpath: path,
@@ -247,6 +328,7 @@ fn generate(seed: u64) -> Generated {
             }
             1 => {
                 return Generated {
+                    module,
                     input,
                     op: "set",
                     attrpath: fresh,
@@ -257,6 +339,7 @@ fn generate(seed: u64) -> Generated {
             2 => {
                 if let Some(path) = pick(&mut rng, "scalar").or_else(|| pick(&mut rng, "set")) {
                     return Generated {
+                        module,
                         input,
                         op: "rm",
                         attrpath: path,
@@ -268,6 +351,7 @@ fn generate(seed: u64) -> Generated {
             3 => {
                 let path = pick(&mut rng, "list").unwrap_or(fresh.clone());
                 return Generated {
+                    module,
                     input,
                     op: "add",
                     attrpath: path,
@@ -279,6 +363,7 @@ fn generate(seed: u64) -> Generated {
             _ => {
                 if let Some(path) = pick(&mut rng, "lines") {
                     return Generated {
+                        module,
                         input,
                         op: "add-line",
                         attrpath: path,
@@ -327,22 +412,11 @@ fn generated_corpus_edits_keep_every_invariant() {
         let after = &change.after;
         assert_ne!(*after, g.input, "seed {seed}: {} {} changed nothing", g.op, g.attrpath);
 
-        let prefix = g.input.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
-        let suffix = g.input[prefix..]
-            .bytes()
-            .rev()
-            .zip(after[prefix..].bytes().rev())
-            .take_while(|(a, b)| a == b)
-            .count();
-        let removed = &g.input[prefix..g.input.len() - suffix];
-        let added = &after[prefix..after.len() - suffix];
-        match g.op {
-            "rm" => assert!(added.is_empty(), "seed {seed}: a removal added {added:?}"),
-            "set" => {}
-            _ => assert!(removed.is_empty(), "seed {seed}: an addition removed {removed:?}"),
-        }
+        edit_kind_holds(g.op, &g.input, after).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         if g.newline_is_crlf() {
-            assert!(!added.replace("\r\n", "").contains('\n'), "seed {seed}: LF in a CRLF file");
+            let lf = after.replace("\r\n", "").matches('\n').count()
+                - g.input.replace("\r\n", "").matches('\n').count();
+            assert_eq!(lf, 0, "seed {seed}: LF in a CRLF file");
         }
 
         let reparsed = NixFile::parse(after).unwrap();
@@ -361,8 +435,10 @@ fn generated_corpus_edits_keep_every_invariant() {
         let output_file = temp.path().join(format!("out{seed}.nix"));
         fs::write(&input_file, &g.input).unwrap();
         fs::write(&output_file, after).unwrap();
-        inputs.push(format!("(import ./in{seed}.nix)"));
-        outputs.push(format!("(import ./out{seed}.nix)"));
+        // A full module's paths are under its `config`.
+        let part = if g.module { ".config" } else { "" };
+        inputs.push(format!("(import ./in{seed}.nix){part}"));
+        outputs.push(format!("(import ./out{seed}.nix){part}"));
         cases.push((seed, g, output_file));
     }
 
@@ -441,7 +517,7 @@ fn node_paths(
 fn every_fixture_takes_edits_of_each_kind_keeping_the_invariants() {
     let root = repo_root();
     let temp = TempDir::new("fixtures");
-    let mut checked = 0;
+    let (mut checked, mut refused) = (0, 0);
     let mut outputs = Vec::new();
     let sources = walkdir::WalkDir::new(&root)
         .into_iter()
@@ -492,6 +568,12 @@ fn every_fixture_takes_edits_of_each_kind_keeping_the_invariants() {
                     assert!(matches!(err.kind, edit::ErrorKind::Unsupported(_)), "{what}: {err}");
                     continue;
                 }
+                // A new path where the file computes what it would go beside (a module whose
+                // `config` merges in a function's result) is refused, never written beside it.
+                Err(err) if matches!(err.kind, edit::ErrorKind::NotAnAttrSet { .. }) => {
+                    refused += 1;
+                    continue;
+                }
                 Err(err) => panic!("{what}: {err}"),
             };
             let after = &change.after;
@@ -499,22 +581,7 @@ fn every_fixture_takes_edits_of_each_kind_keeping_the_invariants() {
                 rnix::Root::parse(after).errors().is_empty(),
                 "{what}: rnix rejects the result"
             );
-            let prefix = text.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
-            let suffix = text[prefix..]
-                .bytes()
-                .rev()
-                .zip(after[prefix..].bytes().rev())
-                .take_while(|(a, b)| a == b)
-                .count();
-            let (removed, added) =
-                (&text[prefix..text.len() - suffix], &after[prefix..after.len() - suffix]);
-            match op {
-                "rm" => assert!(added.is_empty(), "{what}: a removal added {added:?}"),
-                "add" | "add-line" => {
-                    assert!(removed.is_empty(), "{what}: an addition removed {removed:?}")
-                }
-                _ => {}
-            }
+            edit_kind_holds(op, &text, after).unwrap_or_else(|e| panic!("{what}: {e}"));
             if op != "rm" {
                 let again =
                     apply(op, &NixFile::parse(after).unwrap(), &attrpath, &argument).unwrap();
@@ -528,6 +595,7 @@ fn every_fixture_takes_edits_of_each_kind_keeping_the_invariants() {
     }
     nix_parse_all(&outputs).unwrap_or_else(|e| panic!("{e}"));
     assert!(checked > 100, "only {checked} edits of fixtures");
+    assert!(refused * 20 < checked, "{refused} edits refused, {checked} made");
 }
 
 #[test]
@@ -541,4 +609,154 @@ fn the_batched_nix_parse_names_a_file_that_does_not_parse() {
     let err = nix_parse_all(&files).unwrap_err();
     assert!(err.starts_with("bad: ") && err.contains("undefined variable 'x'"), "{err}");
     assert!(nix_parse_all(&files[..1]).is_ok());
+}
+
+/// Expressions of every kind Nix has, closed (so that `--parse` takes them alone), with whether
+/// `--eval --json` can print their value.
+const EXPRESSIONS: &[(&str, bool)] = &[
+    ("1", true),
+    ("-1", true),
+    ("1.5", true),
+    ("true", true),
+    ("null", true),
+    ("\"s\"", true),
+    ("\"a ${toString 1} b\"", true),
+    ("\"a line\n  and the next\"", true),
+    ("''\n  indented\n    more\n''", true),
+    ("''first\n    then''", true),
+    ("''${\"interpolated\"} text''", true),
+    ("https://example.org", true),
+    ("./x.nix", false),
+    ("/etc/hosts", false),
+    ("~/x", false),
+    ("<nixpkgs>", false),
+    ("[ ]", true),
+    ("[ 1 2 ]", true),
+    ("[\n  1\n  \"two\"\n]", true),
+    ("{ }", true),
+    ("{ a = 1; b = \"x\"; }", true),
+    ("{\n  a = 1;\n  b = {\n    c = ''\n      deep\n    '';\n  };\n}", true),
+    ("rec { a = 1; b = a; }", true),
+    ("let { body = 1; }", true),
+    ("let a = 1; in a + 1", true),
+    ("let\n  a = 1;\nin\na", true),
+    ("with builtins; length [ 1 ]", true),
+    ("assert true; 1", true),
+    ("if true then 1 else 2", true),
+    ("x: x", false),
+    ("{ a, b ? 2, ... }@args: a + b", false),
+    ("final: prev: {\n  hello = prev.hello;\n}", false),
+    ("builtins.length [ 1 2 ]", true),
+    ("(1)", true),
+    ("{ a = 1; }.a", true),
+    ("{ a = 1; }.b or 2", true),
+    ("{ a = 1; } ? a", true),
+    ("!true", true),
+    ("1 + 2", true),
+    ("2 - 1", true),
+    ("2 * 3", true),
+    ("6 / 3", true),
+    ("[ 1 ] ++ [ 2 ]", true),
+    ("{ a = 1; } // { b = 2; }", true),
+    ("1 == 1", true),
+    ("1 != 2", true),
+    ("1 < 2", true),
+    ("1 <= 2", true),
+    ("2 > 1", true),
+    ("2 >= 1", true),
+    ("true && false", true),
+    ("true || false", true),
+    ("true -> false", true),
+    ("__curPos", false),
+    ("1 # with a comment", true),
+];
+
+/// Every kind of expression, as a VALUE (a new attribute and an existing one) and as an ELEMENT
+/// (of a list there and of a new one), written into every fixture style: Nix's own parser takes
+/// every result, and where the fixture is a closed file in that style, the value is the
+/// expression's.
+#[test]
+fn every_expression_kind_is_valid_nix_as_value_and_element_in_every_style() {
+    let root = repo_root();
+    let temp = TempDir::new("kinds");
+    let mut outputs = Vec::new();
+    let write = |outputs: &mut Vec<(String, std::path::PathBuf)>, what: String, text: &str| {
+        let out = temp.path().join(format!("out{}.nix", outputs.len()));
+        fs::write(&out, text).unwrap();
+        outputs.push((what, out.clone()));
+        out
+    };
+    let mut styles: Vec<std::path::PathBuf> = fs::read_dir(root.join("tests/fixtures/styles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    styles.sort();
+    for style in &styles {
+        let text = fs::read_to_string(style).unwrap();
+        let file = NixFile::parse(&text).unwrap();
+        let top = edit::read_top_level(&file).unwrap();
+        let mut paths = Vec::new();
+        node_paths(&top, &mut Vec::new(), &mut paths);
+        let list = paths.iter().find(|(p, n)| {
+            matches!(n.value, edit::Value::List(_)) && edit::read_list(&file, p).unwrap().is_some()
+        });
+        let scalar = paths.iter().find(|(_, n)| matches!(n.value, edit::Value::Int(_)));
+        for (expr, _) in EXPRESSIONS {
+            let mut edits: Vec<(&str, Vec<String>)> =
+                vec![("set", vec!["probeValue".into()]), ("add", vec!["probeList".into()])];
+            edits.extend(scalar.map(|(p, _)| ("set", p.clone())));
+            edits.extend(list.map(|(p, _)| ("add", p.clone())));
+            for (op, path) in edits {
+                let what = format!("{}: {op} {} {expr:?}", style.display(), path.join("."));
+                let change =
+                    apply(op, &file, &path, expr).unwrap_or_else(|e| panic!("{what}: {e}"));
+                edit_kind_holds(op, &text, &change.after).unwrap_or_else(|e| panic!("{what}: {e}"));
+                write(&mut outputs, what, &change.after);
+            }
+        }
+    }
+
+    // Closed files in each style: the value placed is the expression's value.
+    let mut checks = Vec::new();
+    for (unit, newline) in [("  ", "\n"), ("    ", "\n"), ("\t", "\n"), ("  ", "\r\n")] {
+        let text = format!(
+            "{{{nl}{u}a = {{{nl}{u}{u}b = 1;{nl}{u}}};{nl}{u}l = [{nl}{u}{u}0{nl}{u}];{nl}}}{nl}",
+            nl = newline,
+            u = unit
+        );
+        let file = NixFile::parse(&text).unwrap();
+        // A CRLF file's strings that span lines hold its `\r`s: that is the file's, not the edit's.
+        let evaluated = EXPRESSIONS.iter().filter(|(expr, e)| {
+            *e && !(newline == "\r\n"
+                && expr.contains('\n')
+                && (expr.contains('"') || expr.contains("''")))
+        });
+        for (expr, _) in evaluated {
+            for (op, path, got) in [
+                ("set", vec!["a".to_owned(), "value".to_owned()], "v.a.value"),
+                ("set", vec!["a".to_owned(), "b".to_owned()], "v.a.b"),
+                ("add", vec!["l".to_owned()], "builtins.elemAt v.l 1"),
+            ] {
+                let what = format!("{unit:?}{newline:?}: {op} {} {expr:?}", path.join("."));
+                let change =
+                    apply(op, &file, &path, expr).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let out = write(&mut outputs, what.clone(), &change.after);
+                // The comment is not part of the value.
+                let expr = expr.split(" # ").next().unwrap();
+                checks.push((
+                    what,
+                    format!("(let v = import {}; in {got}) == ({expr})", out.display()),
+                ));
+            }
+        }
+    }
+    nix_parse_all(&outputs).unwrap_or_else(|e| panic!("{e}"));
+    let all = temp.path().join("checks.nix");
+    let list: Vec<String> = checks.iter().map(|(_, check)| format!("({check})")).collect();
+    fs::write(&all, format!("[\n{}\n]\n", list.join("\n"))).unwrap();
+    let values = nix_eval_file(&all).unwrap_or_else(|e| panic!("{e}"));
+    for ((what, _), same) in checks.iter().zip(values.as_array().unwrap()) {
+        assert_eq!(same, &json!(true), "{what}: the value placed is not the expression's");
+    }
+    assert!(outputs.len() > 1000, "only {} edits", outputs.len());
 }

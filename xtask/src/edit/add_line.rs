@@ -13,12 +13,18 @@
 use rnix::{ast, SyntaxKind};
 use rowan::{ast::AstNode, TextRange, TextSize};
 
+use super::attrpath::AttrPath;
 use super::layout::{line_indent, Style};
 use super::query::{lookup, wrong_kind, Lookup};
 use super::set::insert_binding;
 use super::{Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
 
-pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Change, Error> {
+pub fn add_string_line(
+    file: &NixFile,
+    path: impl Into<AttrPath>,
+    line: &str,
+) -> Result<Change, Error> {
+    let path = path.into();
     if line.contains('\n') || line.contains('\r') {
         return Err(Error::new(ErrorKind::BadArgument(
             "invalid LINE: it must be a single line; add lines one at a time".to_owned(),
@@ -27,12 +33,12 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
     let escaped = escape_indented_line(line);
     let style = Style::of(file.text());
     let mut edits = EditSet::new();
-    match lookup(file, path)? {
-        Lookup::Value { value, .. } => {
-            let string = indented_string(&value).ok_or_else(|| {
+    match lookup(file, &path)? {
+        Lookup::Value { inner, .. } => {
+            let string = indented_string(&inner).ok_or_else(|| {
                 wrong_kind(
-                    value.syntax(),
-                    path,
+                    inner.syntax(),
+                    &path.keys,
                     "an indented string ''...'' (or a call ending in one)",
                 )
             })?;
@@ -41,11 +47,12 @@ pub fn add_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Ch
             }
         }
         Lookup::Piecewise { bindings, .. } => {
-            return Err(wrong_kind(bindings[0].syntax(), path, "a string"))
+            return Err(wrong_kind(bindings[0].syntax(), &path.keys, "a string"))
         }
-        Lookup::Missing { set, rest, sibling } => {
-            let value = format!("''\n{}{escaped}\n''", style.unit);
-            edits.push(insert_binding(file, &style, &set, &rest, sibling, &value));
+        Lookup::Missing { target, rest, sibling } => {
+            // Spaces, which Nix takes away from an indented string's lines; tabs it keeps.
+            let value = format!("''\n{}{escaped}\n''", style.unit().replace('\t', "  "));
+            edits.push(insert_binding(file, &style, &target, &rest, sibling, &value, None)?);
         }
     }
     edits.finish(file)
@@ -110,7 +117,7 @@ fn append_line(
             TextEdit::insert(at, style.lines(&format!("\n{indent}{escaped}")))
         }
         None => {
-            let indent = format!("{}{}", line_indent(text, range.start()), style.unit);
+            let indent = format!("{}{}", line_indent(text, range.start()), style.unit());
             TextEdit::insert(content_start, style.lines(&format!("\n{indent}{escaped}")))
         }
     };

@@ -5,6 +5,59 @@ use rowan::ast::AstNode;
 
 use super::{Error, ErrorKind};
 
+/// Where an attribute path starts: in the file's value (its top-level set), or among the
+/// bindings of the `let ... in` around it (`--let`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Root {
+    #[default]
+    Value,
+    Let,
+}
+
+/// An attribute path and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttrPath {
+    pub root: Root,
+    pub keys: Vec<String>,
+}
+
+impl AttrPath {
+    /// `keys` among the bindings of the `let ... in` around the file's value.
+    pub fn in_let(keys: Vec<String>) -> AttrPath {
+        AttrPath { root: Root::Let, keys }
+    }
+}
+
+impl From<Vec<String>> for AttrPath {
+    fn from(keys: Vec<String>) -> AttrPath {
+        AttrPath { root: Root::Value, keys }
+    }
+}
+
+impl From<&Vec<String>> for AttrPath {
+    fn from(keys: &Vec<String>) -> AttrPath {
+        AttrPath { root: Root::Value, keys: keys.clone() }
+    }
+}
+
+impl From<&[String]> for AttrPath {
+    fn from(keys: &[String]) -> AttrPath {
+        AttrPath { root: Root::Value, keys: keys.to_vec() }
+    }
+}
+
+impl<const N: usize> From<&[String; N]> for AttrPath {
+    fn from(keys: &[String; N]) -> AttrPath {
+        AttrPath { root: Root::Value, keys: keys.to_vec() }
+    }
+}
+
+impl From<&AttrPath> for AttrPath {
+    fn from(path: &AttrPath) -> AttrPath {
+        path.clone()
+    }
+}
+
 /// Splits `a.b."c.d".e` into its segments; quoted segments may contain dots and `\"`.
 pub fn parse_attrpath(path: &str) -> Result<Vec<String>, Error> {
     let bad = |msg: String| Error::new(ErrorKind::BadAttrpath(msg));

@@ -19,8 +19,13 @@ pub enum ErrorKind {
     BadArgument(String),
     /// The file's top-level expression is not an attribute set.
     NoTopLevelSet,
-    /// A prefix of the path holds a value that is not an attribute set literal.
-    NotAnAttrSet { path: String },
+    /// A prefix of the path holds a value that is not an attribute set the engine can read:
+    /// `what` says what it is (a function's result, a variable from elsewhere, a number...).
+    NotAnAttrSet { path: String, what: String },
+    /// `--let`, but the file's value has no `let ... in` around it.
+    NoLet,
+    /// The path is defined in several places (elements of a `mkMerge`).
+    Several { path: String, count: usize },
     /// The path is not defined.
     Missing { path: String },
     /// The path is defined by several deeper attributes, so it has no single value.
@@ -53,12 +58,26 @@ impl fmt::Display for ErrorKind {
                 "the file's top-level expression is not an attribute set \
                  (after function arguments, `let ... in` and `with`)",
             ),
-            ErrorKind::NotAnAttrSet { path } => {
-                write!(
-                    f,
-                    "`{path}` is not an attribute set literal, so the path cannot go through it"
-                )
+            ErrorKind::NotAnAttrSet { path, what } => {
+                let path = if path.is_empty() {
+                    "the file's value".to_owned()
+                } else {
+                    format!("`{path}`")
+                };
+                write!(f, "{path} is not an attribute set the engine can read")?;
+                if !what.is_empty() {
+                    write!(f, " ({what})")?;
+                }
+                f.write_str(", so the path cannot go through it; edit it by hand")
             }
+            ErrorKind::NoLet => f.write_str(
+                "--let: the file's value has no `let ... in` around it (after the function header)",
+            ),
+            ErrorKind::Several { path, count } => write!(
+                f,
+                "`{path}` is defined in {count} places (elements of a `mkMerge`), here and \
+                 elsewhere; name a path inside one of them, or edit them by hand"
+            ),
             ErrorKind::Missing { path } => write!(f, "`{path}` is not defined"),
             ErrorKind::Piecewise { path } => {
                 write!(f, "`{path}` is defined piecewise by several attributes; name one of them")

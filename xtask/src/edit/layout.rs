@@ -4,17 +4,32 @@ use rowan::{TextRange, TextSize};
 
 /// How a file writes its layout, read off the file itself.
 #[derive(Debug, Clone)]
-pub(super) struct Style {
-    /// One level of indentation: two spaces, four, a tab...
-    pub unit: String,
+pub(super) struct Style<'a> {
+    text: &'a str,
+    /// One level of indentation, read off the file when first needed.
+    unit: std::cell::OnceCell<String>,
     /// `\n` or `\r\n`, whichever the file uses.
     pub newline: &'static str,
 }
 
-impl Style {
-    pub fn of(text: &str) -> Style {
+impl<'a> Style<'a> {
+    pub fn of(text: &'a str) -> Style<'a> {
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        Style { unit: indent_unit(text), newline }
+        Style { text, unit: std::cell::OnceCell::new(), newline }
+    }
+
+    /// One level of indentation: two spaces, four, a tab...
+    pub fn unit(&self) -> &str {
+        self.unit.get_or_init(|| indent_unit(self.text))
+    }
+
+    /// How the file writes an empty set: `{ }`, or `{}` as alejandra does.
+    pub fn empty_set(text: &str) -> &'static str {
+        if text.matches("{}").count() > text.matches("{ }").count() {
+            "{}"
+        } else {
+            "{ }"
+        }
     }
 
     /// Converts text built with `\n` into the file's line endings.
@@ -107,55 +122,16 @@ pub(super) fn spans_lines(text: &str, range: TextRange) -> bool {
     text[range].contains('\n')
 }
 
-/// Indents every line of `text` after the first by `indent`, leaving blank lines empty.
-pub(super) fn reindent(text: &str, indent: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.trim().is_empty() {
-                out.push_str(indent);
-            }
-        }
-        out.push_str(line);
-    }
-    out
-}
-
-/// Removes the common indentation of a multi-line argument's continuation lines, so that it can
-/// be re-indented where it lands.
-pub(super) fn dedent_continuation(text: &str) -> String {
-    let text = text.replace("\r\n", "\n");
-    let text = text.trim();
-    let common = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            out.push_str(line.get(common..).unwrap_or(line.trim_start()));
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn indent_unit_is_read_off_the_file() {
-        assert_eq!(Style::of("{\n  a = {\n    b = 1;\n  };\n}\n").unit, "  ");
-        assert_eq!(Style::of("{\n    a = {\n        b = 1;\n    };\n}\n").unit, "    ");
-        assert_eq!(Style::of("{\n\ta = {\n\t\tb = 1;\n\t};\n}\n").unit, "\t");
-        assert_eq!(Style::of("{ a = 1; }").unit, "  ");
+        assert_eq!(Style::of("{\n  a = {\n    b = 1;\n  };\n}\n").unit(), "  ");
+        assert_eq!(Style::of("{\n    a = {\n        b = 1;\n    };\n}\n").unit(), "    ");
+        assert_eq!(Style::of("{\n\ta = {\n\t\tb = 1;\n\t};\n}\n").unit(), "\t");
+        assert_eq!(Style::of("{ a = 1; }").unit(), "  ");
     }
 
     #[test]

@@ -67,11 +67,18 @@ impl Snippet {
     }
 
     /// The text as it lands at a line indented by `indent`, in `style`.
-    pub fn placed(&self, indent: &str, style: &Style, one_per_line: impl FnOnce() -> bool) -> String {
+    pub fn placed(
+        &self,
+        indent: &str,
+        style: &Style,
+        one_per_line: impl FnOnce() -> bool,
+    ) -> String {
         let text = match &self.expr {
             ast::Expr::List(list) if one_line_list(list) && one_per_line() => {
-                let items: Vec<String> = list.items().map(|i| i.syntax().text().to_string()).collect();
-                let inner: String = items.iter().map(|i| format!("\n{}{i}", style.unit)).collect();
+                let items: Vec<String> =
+                    list.items().map(|i| i.syntax().text().to_string()).collect();
+                let inner: String =
+                    items.iter().map(|i| format!("\n{}{i}", style.unit())).collect();
                 format!("[{inner}\n]")
             }
             _ => self.text.clone(),
@@ -96,7 +103,6 @@ pub(super) fn is_list_item(expr: &ast::Expr) -> bool {
             | ast::Expr::AttrSet(_)
             | ast::Expr::Paren(_)
             | ast::Expr::Select(_)
-            | ast::Expr::LegacyLet(_)
             | ast::Expr::CurPos(_)
     )
 }
@@ -108,18 +114,24 @@ fn one_line_list(list: &ast::List) -> bool {
         && !list.syntax().descendants_with_tokens().any(|t| t.kind() == SyntaxKind::TOKEN_COMMENT)
 }
 
-/// Whether the file writes its lists of several elements one element per line.
+/// Whether the file writes its lists of several simple elements (strings, numbers, paths,
+/// names) one element per line. Lists of sets or calls, such as a `mkMerge`'s, say nothing about
+/// how a list of names is written.
 pub(super) fn lists_one_per_line(file: &NixFile) -> bool {
     let (mut per_line, mut one_line) = (0, 0);
     for list in file.syntax().descendants().filter_map(ast::List::cast) {
         let items: Vec<ast::Expr> = list.items().collect();
-        if items.len() < 2 {
+        let simple = |i: &ast::Expr| {
+            is_list_item(i)
+                && !matches!(i, ast::Expr::AttrSet(_) | ast::Expr::List(_) | ast::Expr::Paren(_))
+        };
+        if items.len() < 2 || !items.iter().all(simple) {
             continue;
         }
         let text = file.text();
-        let own_line = items.iter().all(|i| {
-            super::layout::indent_before(text, i.syntax().text_range().start()).is_some()
-        });
+        let own_line = items
+            .iter()
+            .all(|i| super::layout::indent_before(text, i.syntax().text_range().start()).is_some());
         if own_line {
             per_line += 1;
         } else {
@@ -129,12 +141,17 @@ pub(super) fn lists_one_per_line(file: &NixFile) -> bool {
     per_line > one_line
 }
 
-/// The ranges of `text` (Nix code) in which a line's indentation is part of a string's value:
-/// double-quoted strings, and indented strings whose first line holds text. (An indented string
-/// that starts with a line break loses its common indentation, so shifting all its lines alike
-/// keeps its value.)
-fn string_ranges(text: &str) -> Vec<TextRange> {
-    let mut ranges = Vec::new();
+/// The strings of `text` (Nix code) whose lines hold their own indentation: double-quoted
+/// strings, and indented strings whose first line holds text (`fixed`); and the indented
+/// strings that start with a line break (`movable`): Nix takes their common indentation of
+/// spaces away, so shifting all their lines by the same spaces keeps their value.
+struct Strings {
+    fixed: Vec<TextRange>,
+    movable: Vec<TextRange>,
+}
+
+fn strings(text: &str) -> Strings {
+    let mut found = Strings { fixed: Vec::new(), movable: Vec::new() };
     // Open strings: where each starts, and whether its lines may move.
     let mut open: Vec<(usize, bool)> = Vec::new();
     let mut offset = 0;
@@ -155,19 +172,18 @@ fn string_ranges(text: &str) -> Vec<TextRange> {
             }
             SyntaxKind::TOKEN_STRING_END => {
                 if let Some((start, movable)) = open.pop() {
-                    if !movable {
-                        ranges.push(TextRange::new(
-                            TextSize::from(start as u32 + 1),
-                            TextSize::from((offset + token.len()) as u32),
-                        ));
-                    }
+                    let range = TextRange::new(
+                        TextSize::from(start as u32 + 1),
+                        TextSize::from((offset + token.len()) as u32),
+                    );
+                    if movable { &mut found.movable } else { &mut found.fixed }.push(range);
                 }
             }
             _ => {}
         }
         offset += token.len();
     }
-    ranges
+    found
 }
 
 /// Whether the line starting at `offset` starts inside one of `ranges`.
@@ -182,14 +198,16 @@ pub(super) fn reindent_code(text: &str, indent: &str) -> String {
     if !text.contains('\n') {
         return text.to_owned();
     }
-    let strings = string_ranges(text);
+    let strings = strings(text);
+    // Nix takes only spaces away from an indented string's lines: tabs would be its text.
+    let spaces = indent.replace('\t', "  ");
     let mut out = String::with_capacity(text.len());
     let mut offset = 0;
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
-            if !line.trim().is_empty() && !inside(&strings, offset) {
-                out.push_str(indent);
+            if !line.trim().is_empty() && !inside(&strings.fixed, offset) {
+                out.push_str(if inside(&strings.movable, offset) { &spaces } else { indent });
             }
         }
         out.push_str(line);
@@ -203,7 +221,7 @@ pub(super) fn reindent_code(text: &str, indent: &str) -> String {
 pub(super) fn dedent_continuation(text: &str) -> String {
     let text = text.replace("\r\n", "\n");
     let text = text.trim();
-    let strings = string_ranges(text);
+    let strings = strings(text).fixed;
     let mut starts = Vec::new();
     let mut offset = 0;
     for (i, line) in text.split('\n').enumerate() {
@@ -260,7 +278,10 @@ mod tests {
     #[test]
     fn a_trailing_comment_is_kept_apart() {
         let snippet = Snippet::value("8080 # the shop").unwrap();
-        assert_eq!((snippet.text.as_str(), snippet.comment.as_deref()), ("8080", Some("# the shop")));
+        assert_eq!(
+            (snippet.text.as_str(), snippet.comment.as_deref()),
+            ("8080", Some("# the shop"))
+        );
         assert!(Snippet::value("8080 # a\n# b").is_err());
     }
 

@@ -16,7 +16,7 @@ use rowan::ast::AstNode;
 
 use super::add::literal_list;
 use super::add_line::indented_string;
-use super::attrpath::{attrpath_keys, string_literal, Key};
+use super::attrpath::{attrpath_keys, string_literal, AttrPath, Key};
 use super::query::{lookup, top_level_set, Lookup};
 use super::{Error, NixFile};
 
@@ -158,10 +158,10 @@ pub fn read_expr(expr: &ast::Expr) -> Node {
 
 /// The items of the list at `path`, seeing through `++` and calls as `add` does; `None` when
 /// the path holds no such list.
-pub fn read_list(file: &NixFile, path: &[String]) -> Result<Option<Vec<Node>>, Error> {
-    Ok(match lookup(file, path)? {
-        Lookup::Value { value, .. } => {
-            literal_list(&value).map(|list| list.items().map(|item| read_expr(&item)).collect())
+pub fn read_list(file: &NixFile, path: impl Into<AttrPath>) -> Result<Option<Vec<Node>>, Error> {
+    Ok(match lookup(file, &path.into())? {
+        Lookup::Value { inner, .. } => {
+            literal_list(&inner).map(|list| list.items().map(|item| read_expr(&item)).collect())
         }
         _ => None,
     })
@@ -174,12 +174,12 @@ pub type SourceLine = (String, Range<usize>);
 /// byte ranges; `None` when the path holds no such string.
 pub fn read_string_lines(
     file: &NixFile,
-    path: &[String],
+    path: impl Into<AttrPath>,
 ) -> Result<Option<Vec<SourceLine>>, Error> {
-    let Lookup::Value { value, .. } = lookup(file, path)? else {
+    let Lookup::Value { inner, .. } = lookup(file, &path.into())? else {
         return Ok(None);
     };
-    let Some(string) = indented_string(&value) else {
+    let Some(string) = indented_string(&inner) else {
         return Ok(None);
     };
     let range = string.syntax().text_range();

@@ -1,30 +1,137 @@
-//! `nix rm`: remove an attribute with the comments that belong to it.
+//! `nix rm`: remove an attribute with the comments that belong to it, and nothing else.
 //!
 //! ```nix
 //! {                                {
 //!   # The shop's port.               b = 2;
-//!   a = 1; # production     =>     }
-//!   b = 2;
+//!   a = 1; # production     =>       c = { };
+//!   b = 2;                         }
+//!   c.d = 3;     # rm a, then rm c.d
 //! }
 //! ```
-//! Comment lines directly above a binding and a comment after it on its line go with it; a
-//! nested set left empty by the removal goes too.
+//! Comment lines directly above a binding and a comment after it on its line go with it. A set
+//! the removal empties stays, as `name = { };`: removing `c.d` says nothing about `c`.
+//! [`remove_attr_and_emptied_parents`] takes the emptied parents too, for the workflows that
+//! take back exactly what they added.
 
 use rnix::{ast, SyntaxKind, SyntaxNode};
 use rowan::{ast::AstNode, NodeOrToken, TextRange, TextSize};
 
-use super::attrpath::display_path;
-use super::layout::{end_of_trailing_comment, indent_before, line_end_with_break, line_start};
-use super::query::{lookup, Lookup};
-use super::{Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
+use super::attrpath::{attrpath_keys, display_path, AttrPath, Key};
+use super::layout::{
+    end_of_trailing_comment, indent_before, line_end_with_break, line_start, Style,
+};
+use super::query::{lookup, not_defined, refuse_several, Lookup};
+use super::set::inside_delimiters;
+use super::{Change, EditSet, Error, NixFile, TextEdit};
 
-pub fn remove_attr(file: &NixFile, path: &[String]) -> Result<Change, Error> {
-    let bindings = match lookup(file, path)? {
+pub fn remove_attr(file: &NixFile, path: impl Into<AttrPath>) -> Result<Change, Error> {
+    let path = path.into();
+    let found = lookup(file, &path)?;
+    refuse_several(&found, &path)?;
+    let (bindings, rest) = match found {
+        Lookup::Value { binding, .. } => {
+            let keys = binding.attrpath().map(|p| attrpath_keys(&p)).unwrap_or_default();
+            let rest = keys
+                .into_iter()
+                .map(|k| match k {
+                    Key::Literal(k) => k,
+                    Key::Dynamic => String::new(),
+                })
+                .collect();
+            (vec![binding], rest)
+        }
+        Lookup::Piecewise { bindings, rest } => (bindings, rest),
+        missing @ Lookup::Missing { .. } => return Err(not_defined(&missing, &path)),
+    };
+    let text = file.text();
+    let nodes: Vec<SyntaxNode> = bindings.iter().map(|b| b.syntax().clone()).collect();
+    let container = nodes[0].parent().expect("a binding sits in a set or a let");
+    let others: Vec<ast::AttrpathValue> = container
+        .children()
+        .filter(|c| !nodes.contains(c))
+        .filter_map(ast::AttrpathValue::cast)
+        .collect();
+    let mut edits = EditSet::new();
+    // `a.b.c = 1;` alone under `a.b`: `a.b` stays, empty.
+    let parent = &rest[..rest.len() - 1];
+    let parent_stays = !parent.is_empty()
+        && !others.iter().any(|o| {
+            let keys = o.attrpath().map(|p| attrpath_keys(&p)).unwrap_or_default();
+            keys.len() >= parent.len() && keys.iter().zip(parent).all(|(k, p)| k.is(p))
+        });
+    if parent_stays {
+        let first = &bindings[0];
+        let attrs: Vec<ast::Attr> =
+            first.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
+        let keys = match attrs.get(parent.len().wrapping_sub(1)) {
+            // Written as the source writes it, when the binding spells the parent itself.
+            Some(last) if attrs.len() > parent.len() => {
+                let start = first.syntax().text_range().start();
+                text[TextRange::new(start, last.syntax().text_range().end())].to_owned()
+            }
+            _ => display_path(parent),
+        };
+        // Its comment on the line was about the value that goes.
+        let range = first.syntax().text_range();
+        let end = end_of_trailing_comment(text, range.end());
+        let empty = Style::empty_set(text);
+        edits.push(TextEdit::replace(
+            TextRange::new(range.start(), end),
+            format!("{keys} = {empty};"),
+        ));
+        for other in &nodes[1..] {
+            edits.push(TextEdit::delete(element_extent(text, other)));
+        }
+        return edits.finish(file);
+    }
+    let extents: Vec<TextRange> = nodes.iter().map(|n| element_extent(text, n)).collect();
+    match ast::AttrSet::cast(container.clone()) {
+        // The set is left with nothing but whitespace: it is written `{ }`.
+        Some(set) if emptied(text, &set, &extents) => {
+            let inside = if Style::empty_set(text) == "{}" { "" } else { " " };
+            edits.push(TextEdit::replace(inside_delimiters(set.syntax()), inside));
+        }
+        _ => {
+            for extent in extents {
+                edits.push(TextEdit::delete(extent));
+            }
+        }
+    }
+    edits.finish(file)
+}
+
+/// Whether removing `extents` leaves only whitespace between the set's braces.
+fn emptied(text: &str, set: &ast::AttrSet, extents: &[TextRange]) -> bool {
+    let inside = inside_delimiters(set.syntax());
+    let mut cursor = inside.start();
+    let mut rest = String::new();
+    let mut sorted = extents.to_vec();
+    sorted.sort_by_key(|r| r.start());
+    for extent in sorted {
+        if extent.start() > cursor {
+            rest.push_str(&text[TextRange::new(cursor, extent.start())]);
+        }
+        cursor = cursor.max(extent.end());
+    }
+    if cursor < inside.end() {
+        rest.push_str(&text[TextRange::new(cursor, inside.end())]);
+    }
+    rest.trim().is_empty()
+}
+
+/// Removes the binding at `path` and, when that empties its set, the binding holding the set,
+/// up to the top: the inverse of a `set` or `add` that created them.
+pub fn remove_attr_and_emptied_parents(
+    file: &NixFile,
+    path: impl Into<AttrPath>,
+) -> Result<Change, Error> {
+    let path = path.into();
+    let found = lookup(file, &path)?;
+    refuse_several(&found, &path)?;
+    let bindings = match found {
         Lookup::Value { binding, .. } => vec![binding],
         Lookup::Piecewise { bindings, .. } => bindings,
-        Lookup::Missing { .. } => {
-            return Err(Error::new(ErrorKind::Missing { path: display_path(path) }))
-        }
+        missing @ Lookup::Missing { .. } => return Err(not_defined(&missing, &path)),
     };
     let mut edits = EditSet::new();
     for node in prune_emptied(bindings) {

@@ -14,34 +14,36 @@
 use rnix::ast;
 use rowan::ast::AstNode;
 
-use super::add::{literal_list, parse_element};
+use super::add::{literal_list, same_element};
+use super::attrpath::AttrPath;
+use super::make::Snippet;
 use super::query::existing;
 use super::read::{read_expr, Node};
-use super::rm::{element_extent, remove_attr};
-use super::{same_syntax, Change, EditSet, Error, NixFile, TextEdit};
+use super::rm::{element_extent, remove_attr_and_emptied_parents};
+use super::{Change, EditSet, Error, NixFile, TextEdit};
 
 pub fn remove_list_element(
     file: &NixFile,
-    path: &[String],
+    path: impl Into<AttrPath>,
     element: &str,
 ) -> Result<Change, Error> {
-    let wanted = parse_element(element)?;
-    remove_items(file, path, |item| same_syntax(item.syntax(), wanted.syntax()))
+    let wanted = Snippet::element(element)?;
+    remove_items(file, &path.into(), |item| same_element(item, &wanted.expr))
 }
 
 /// Removes every element of the list at `path` whose value `matches` accepts, as
 /// [`read_expr`] reads it: `{ name = "shop"; ... }` found by its `name`, say.
 pub fn remove_list_elements_where(
     file: &NixFile,
-    path: &[String],
+    path: impl Into<AttrPath>,
     matches: impl Fn(&Node) -> bool,
 ) -> Result<Change, Error> {
-    remove_items(file, path, |item| matches(&read_expr(item)))
+    remove_items(file, &path.into(), |item| matches(&read_expr(item)))
 }
 
 fn remove_items(
     file: &NixFile,
-    path: &[String],
+    path: &AttrPath,
     matches: impl Fn(&ast::Expr) -> bool,
 ) -> Result<Change, Error> {
     let Some((value, list)) = existing(file, path, "a list", literal_list)? else {
@@ -49,9 +51,10 @@ fn remove_items(
     };
     let items: Vec<ast::Expr> = list.items().collect();
     let gone: Vec<&ast::Expr> = items.iter().filter(|item| matches(item)).collect();
-    // The list is the whole value and loses every element: the binding goes.
+    // The list is the whole value and loses every element: the binding goes, with the sets
+    // it leaves empty, as `add` made them.
     if !gone.is_empty() && gone.len() == items.len() && value.syntax() == list.syntax() {
-        return remove_attr(file, path);
+        return remove_attr_and_emptied_parents(file, path);
     }
     let mut edits = EditSet::new();
     for item in gone {
@@ -66,7 +69,7 @@ mod tests {
 
     fn remove_where(text: &str, name: &str) -> String {
         let file = NixFile::parse(text).unwrap();
-        let path = ["users".to_owned()];
+        let path = vec!["users".to_owned()];
         remove_list_elements_where(&file, &path, |u| {
             u.get("name").and_then(Node::as_str) == Some(name)
         })

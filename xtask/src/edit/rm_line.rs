@@ -12,14 +12,20 @@
 use rowan::{ast::AstNode, TextRange, TextSize};
 
 use super::add_line::{escape_indented_line, indented_string};
+use super::attrpath::AttrPath;
 use super::layout::{line_end_with_break, line_start};
 use super::query::existing;
 use super::{Change, EditSet, Error, NixFile, TextEdit};
 
-pub fn remove_string_line(file: &NixFile, path: &[String], line: &str) -> Result<Change, Error> {
+pub fn remove_string_line(
+    file: &NixFile,
+    path: impl Into<AttrPath>,
+    line: &str,
+) -> Result<Change, Error> {
+    let path = path.into();
     let wanted = escape_indented_line(line);
     let expected = "an indented string ''...''";
-    let Some((_, string)) = existing(file, path, expected, indented_string)? else {
+    let Some((_, string)) = existing(file, &path, expected, indented_string)? else {
         return EditSet::new().finish(file);
     };
     let text = file.text();

@@ -10,74 +10,134 @@
 //! ```
 //! New bindings take the form of their neighbours: dotted beside dotted, nested beside nested,
 //! at the neighbours' indentation, after the last of them and before a set's trailing comments.
+//! A value under a wrapper is replaced inside it: `port = lib.mkDefault 80;` stays a default.
 
-use rnix::ast::{self, HasEntry};
-use rowan::{ast::AstNode, TextRange};
+use rnix::ast;
+use rowan::{ast::AstNode, TextRange, TextSize};
 
-use super::attrpath::{attrpath_keys, display_path, quote_key};
+use super::attrpath::{attrpath_keys, display_path, quote_key, quote_string, AttrPath};
 use super::layout::{
-    dedent_continuation, end_of_trailing_comment, indent_before, line_indent, line_start, reindent,
-    spans_lines, Style,
+    end_of_trailing_comment, indent_before, line_indent, line_start, spans_lines, Style,
 };
-use super::query::{lookup, Lookup};
+use super::make::{lists_one_per_line, reindent_code, Snippet};
+use super::query::{layers, lookup, refuse_several, Lookup, Target};
 use super::rm::element_extent;
-use super::source::parse_expression;
-use super::{same_syntax, Change, EditSet, Error, NixFile, TextEdit};
+use super::shape::{shape, Entries, Shape};
+use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
 
-pub fn set_attr(file: &NixFile, path: &[String], value: &str) -> Result<Change, Error> {
-    let new_value = parse_expression(value, "VALUE")?;
-    let value = dedent_continuation(value);
+pub fn set_attr(file: &NixFile, path: impl Into<AttrPath>, value: &str) -> Result<Change, Error> {
+    let path = path.into();
+    let snippet = Snippet::value(value)?;
     let style = Style::of(file.text());
+    let text = file.text();
+    let one_per_line = || lists_one_per_line(file);
     let mut edits = EditSet::new();
-    match lookup(file, path)? {
-        Lookup::Value { binding, value: old } => {
-            if !same_syntax(old.syntax(), new_value.syntax()) {
-                let indent = line_indent(file.text(), binding.syntax().text_range().start());
-                let text = style.lines(&reindent(&value, indent));
-                edits.push(TextEdit::replace(old.syntax().text_range(), text));
+    let found = lookup(file, &path)?;
+    refuse_several(&found, &path)?;
+    match found {
+        Lookup::Value { binding, inner, scope, .. } => {
+            // The value is there when the VALUE is the value as written or any layer of it.
+            let layers = binding.value().map(|v| layers(&v, &scope)).unwrap_or_default();
+            if !layers.iter().any(|l| same_syntax(l.syntax(), snippet.expr.syntax())) {
+                // A VALUE with a wrapper of its own (`mkForce 81`) replaces the one there.
+                let own = matches!(shape(&snippet.expr, &scope), Shape::Around { value: true, .. });
+                let replaced = match layers.first() {
+                    Some(written) if own => written.clone(),
+                    _ => inner,
+                };
+                let indent = line_indent(text, binding.syntax().text_range().start());
+                let placed = snippet.placed(indent, &style, one_per_line);
+                edits.push(TextEdit::replace(replaced.syntax().text_range(), style.lines(&placed)));
+                if let Some(comment) = &snippet.comment {
+                    let end = binding.syntax().text_range().end();
+                    if end_of_trailing_comment(text, end) == end {
+                        edits.push(TextEdit::insert(end, format!(" {comment}")));
+                    }
+                }
             }
         }
         // `a.b.c = 1; a.b.d = 2;` set as a whole: the first binding becomes `a.b = VALUE;`, the
         // others go, with their comments.
         Lookup::Piecewise { bindings, rest } => {
             let first = bindings[0].syntax();
-            let indent = line_indent(file.text(), first.text_range().start());
-            let binding = format!("{} = {};", display_path(&rest), reindent(&value, indent));
+            let indent = line_indent(text, first.text_range().start());
+            let value = snippet.placed(indent, &style, one_per_line);
+            let binding = with_comment(format!("{} = {value};", display_path(&rest)), &snippet);
             edits.push(TextEdit::replace(first.text_range(), style.lines(&binding)));
             for other in &bindings[1..] {
-                edits.push(TextEdit::delete(element_extent(file.text(), other.syntax())));
+                edits.push(TextEdit::delete(element_extent(text, other.syntax())));
             }
         }
-        Lookup::Missing { set, rest, sibling } => {
-            edits.push(insert_binding(file, &style, &set, &rest, sibling, &value));
+        Lookup::Missing { target, rest, sibling } => {
+            let value = snippet.placed("", &style, one_per_line);
+            edits.push(insert_binding(
+                file,
+                &style,
+                &target,
+                &rest,
+                sibling,
+                &value,
+                snippet.comment.as_deref(),
+            )?);
         }
     }
     edits.finish(file)
 }
 
-/// The edit that adds `rest = value;` to `set`, written the way the set's bindings are.
+fn with_comment(binding: String, snippet: &Snippet) -> String {
+    match &snippet.comment {
+        Some(comment) => format!("{binding} {comment}"),
+        None => binding,
+    }
+}
+
+/// The edit that adds `rest = value;` where a missing path goes, written the way the
+/// neighbouring bindings are.
 pub(super) fn insert_binding(
     file: &NixFile,
     style: &Style,
-    set: &ast::AttrSet,
+    target: &Target,
     rest: &[String],
     sibling: Option<(ast::AttrpathValue, usize)>,
     value: &str,
-) -> TextEdit {
+    comment: Option<&str>,
+) -> Result<TextEdit, Error> {
     let text = file.text();
-    let nested = sibling.is_none() && rest.len() > 1 && prefers_nested(set);
+    let comment = comment.map(|c| format!(" {c}")).unwrap_or_default();
+    let entries = match target {
+        Target::Entries(entries) => entries,
+        // A `mkMerge` with no unconditional set: a new element holds the binding.
+        Target::MergeList(list) => {
+            let binding = format!("{} = {value};{comment}", display_path(rest));
+            let element = if binding.contains('\n') || !comment.is_empty() {
+                format!("{{\n{}{}\n}}", style.unit(), reindent_code(&binding, style.unit()))
+            } else {
+                format!("{{ {binding} }}")
+            };
+            return Ok(match list.items().last() {
+                Some(last) => insert_after(text, style, last.syntax(), &element),
+                None => insert_into_empty(text, style, list.syntax(), &element),
+            });
+        }
+    };
+    let nested = sibling.is_none() && rest.len() > 1 && prefers_nested(entries);
+    let keys = written_keys(text, entries, rest, sibling.as_ref());
     let binding = if nested {
-        nested_binding(rest, value, &style.unit)
+        nested_binding(&keys, value, &comment, style.unit())
     } else {
-        format!("{} = {value};", display_path(rest))
+        format!("{} = {value};{comment}", keys.join("."))
     };
     let anchor = match sibling {
         Some((binding, _)) => Some(binding.syntax().clone()),
-        None => set.entries().last().map(|e| e.syntax().clone()),
+        None => entries.entries().last().map(|e| e.syntax().clone()),
     };
-    match anchor {
-        Some(anchor) => insert_after(text, style, &anchor, &binding),
-        None => insert_into_empty(text, style, set.syntax(), &binding),
+    match (anchor, entries) {
+        (Some(anchor), _) => Ok(insert_after(text, style, &anchor, &binding)),
+        (None, Entries::Set(set)) => Ok(insert_into_empty(text, style, set.syntax(), &binding)),
+        (None, Entries::Let(it)) => Err(Error::at(
+            it.syntax().text_range(),
+            ErrorKind::Unsupported("this `let` has no binding to put a new one beside".into()),
+        )),
     }
 }
 
@@ -94,15 +154,27 @@ pub(super) fn insert_after(
     match indent_before(text, range.start()) {
         Some(indent) => {
             let at = end_of_trailing_comment(text, range.end());
-            let insert = format!("\n{indent}{}", reindent(item, indent));
+            let insert = format!("\n{indent}{}", reindent_code(item, indent));
             TextEdit::insert(at, style.lines(&insert))
         }
         None => {
             let indent = line_indent(text, range.start());
-            let insert = format!(" {}", reindent(item, indent));
+            let insert = format!(" {}", reindent_code(item, indent));
             TextEdit::insert(range.end(), style.lines(&insert))
         }
     }
+}
+
+/// The inside of a `{ ... }` (after `rec`) or `[ ... ]`: between its delimiters.
+pub(super) fn inside_delimiters(container: &rnix::SyntaxNode) -> TextRange {
+    let range = container.text_range();
+    let open = container
+        .children_with_tokens()
+        .find(|t| {
+            matches!(t.kind(), rnix::SyntaxKind::TOKEN_L_BRACE | rnix::SyntaxKind::TOKEN_L_BRACK)
+        })
+        .map_or(range.start(), |t| t.text_range().start());
+    TextRange::new(open + TextSize::from(1), range.end() - TextSize::from(1))
 }
 
 /// Inserts `item` into an empty `{ }` or `[ ]` (which may hold comments).
@@ -112,19 +184,17 @@ pub(super) fn insert_into_empty(
     container: &rnix::SyntaxNode,
     item: &str,
 ) -> TextEdit {
-    let range = container.text_range();
-    let (open, close) =
-        (range.start() + rowan::TextSize::from(1), range.end() - rowan::TextSize::from(1));
-    let inside = TextRange::new(open, close);
+    let inside = inside_delimiters(container);
+    let close = inside.end();
     if spans_lines(text, inside) {
         if let Some(indent) = indent_before(text, close) {
-            let inner = format!("{indent}{}", style.unit);
-            let insert = format!("{inner}{}\n", reindent(item, &inner));
+            let inner = format!("{indent}{}", style.unit());
+            let insert = format!("{inner}{}\n", reindent_code(item, &inner));
             return TextEdit::insert(line_start(text, close), style.lines(&insert));
         }
     }
-    let indent = line_indent(text, range.start());
-    let insert = format!(" {} ", reindent(item, &format!("{indent}{}", style.unit)));
+    let indent = line_indent(text, container.text_range().start());
+    let insert = format!(" {} ", reindent_code(item, &format!("{indent}{}", style.unit())));
     if text[inside].trim().is_empty() {
         TextEdit::replace(inside, style.lines(&insert))
     } else {
@@ -134,9 +204,9 @@ pub(super) fn insert_into_empty(
 }
 
 /// Whether a set writes sub-attributes nested (`a = { b = 1; };`) rather than dotted (`a.b = 1;`).
-fn prefers_nested(set: &ast::AttrSet) -> bool {
+fn prefers_nested(entries: &Entries) -> bool {
     let (mut nested, mut dotted) = (0, 0);
-    for binding in set.attrpath_values() {
+    for binding in entries.attrpath_values() {
         let keys = binding.attrpath().map(|p| attrpath_keys(&p).len()).unwrap_or(0);
         if keys > 1 {
             dotted += 1;
@@ -147,12 +217,54 @@ fn prefers_nested(set: &ast::AttrSet) -> bool {
     nested > dotted
 }
 
-fn nested_binding(rest: &[String], value: &str, unit: &str) -> String {
-    match rest {
-        [last] => format!("{} = {value};", quote_key(last)),
+/// The keys of a new binding as the neighbours write them: the prefix it shares with `sibling`
+/// as the sibling spells it, and the first key quoted where the set's bindings quote keys that
+/// need no quotes (`"motd".text` beside `"issue".text`).
+fn written_keys(
+    text: &str,
+    entries: &Entries,
+    rest: &[String],
+    sibling: Option<&(ast::AttrpathValue, usize)>,
+) -> Vec<String> {
+    let shared: Vec<String> = sibling
+        .and_then(|(binding, common)| {
+            let attrs: Vec<ast::Attr> = binding.attrpath()?.attrs().take(*common).collect();
+            Some(attrs.iter().map(|a| text[a.syntax().text_range()].to_owned()).collect())
+        })
+        .unwrap_or_default();
+    let quotes_bare = || {
+        let (mut quoted, mut bare) = (0, 0);
+        for first in entries.attrpath_values().filter_map(|b| b.attrpath()?.attrs().next()) {
+            match &first {
+                ast::Attr::Str(_) => {
+                    let written = first.syntax().text().to_string();
+                    let key = written.trim_matches('"');
+                    if quote_key(key) == key {
+                        quoted += 1;
+                    }
+                }
+                ast::Attr::Ident(_) => bare += 1,
+                ast::Attr::Dynamic(_) => {}
+            }
+        }
+        quoted > bare
+    };
+    rest.iter()
+        .enumerate()
+        .map(|(i, key)| match shared.get(i) {
+            Some(written) => written.clone(),
+            None if i == 0 && quote_key(key) == *key && quotes_bare() => quote_string(key),
+            None => quote_key(key),
+        })
+        .collect()
+}
+
+fn nested_binding(keys: &[String], value: &str, comment: &str, unit: &str) -> String {
+    match keys {
+        [last] => format!("{last} = {value};{comment}"),
         [first, tail @ ..] => {
-            let inner = nested_binding(tail, value, unit);
-            format!("{} = {{\n{unit}{}\n}};", quote_key(first), reindent(&inner, unit))
+            let inner = nested_binding(tail, value, comment, unit);
+            format!("{first} = {{\n{unit}{}\n}};", reindent_code(&inner, unit))
         }
         [] => unreachable!("a binding has at least one key"),
     }

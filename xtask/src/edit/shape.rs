@@ -3,9 +3,9 @@
 //! `mkMerge` of several, an update `A // B`, a variable bound in the file, or something computed.
 //!
 //! ```nix
-//! config = lib.mkIf cfg.enable (lib.mkMerge [      # Around (condition) → Merge
+//! config = lib.mkIf cfg.enable (lib.mkMerge [      # Around → Merge
 //!   { services.nginx.enable = true; }              #   Set
-//!   (mkIf cfg.tls { networking.x = 1; })           #   Around (condition, bare under `with lib;`)
+//!   (mkIf cfg.tls { networking.x = 1; })           #   Around (bare under `with lib;`)
 //! ]);
 //! virtualHosts = defaults // vhosts;               # Update [Var, Var]
 //! virtualHosts = lib.mapAttrs mkHost sites;        # Computed
@@ -29,6 +29,8 @@ const WRAPPERS: &[(&str, usize)] = &[
     ("mkBefore", 1),
     ("mkAfter", 1),
     ("mkOrder", 2),
+    // An option's declaration: its attributes (`default`, `type`) are a set a path goes into.
+    ("mkOption", 1),
 ];
 
 /// A lexical scope on the way down from the file's top.
@@ -47,13 +49,22 @@ pub(super) type Scope = Vec<Frame>;
 pub(super) enum Shape {
     Set(ast::AttrSet),
     /// One inner expression, seen through what is around it; `frame` is the scope it opens.
-    Around { inner: ast::Expr, frame: Option<Frame> },
+    /// `value`: the inner expression is the value (`mkDefault 80` is `80` to `get` and `set`),
+    /// not only what a path goes through (`mkOption { default = 80; }`).
+    Around {
+        inner: ast::Expr,
+        frame: Option<Frame>,
+        value: bool,
+    },
     /// `mkMerge [ ... ]`: the literal list of its definitions.
     Merge(ast::List),
     /// `A // B // C`: the operands, left to right.
     Update(Vec<ast::Expr>),
     /// A variable bound by a `let` or `rec` set of the file: the frame's index in the scope.
-    Var { name: String, frame: usize },
+    Var {
+        name: String,
+        frame: usize,
+    },
     /// Anything else: a function's result, an import, a function argument...
     Computed,
 }
@@ -89,6 +100,7 @@ pub(super) fn shape(expr: &ast::Expr, scope: &Scope) -> Shape {
                 Some((_, arity)) if args.len() == *arity => Shape::Around {
                     inner: args.last().expect("arity is at least one").clone(),
                     frame: None,
+                    value: name != "mkOption",
                 },
                 _ => Shape::Computed,
             }
@@ -106,7 +118,7 @@ pub(super) fn shape(expr: &ast::Expr, scope: &Scope) -> Shape {
 
 fn around(inner: Option<ast::Expr>, frame: Option<Frame>) -> Shape {
     match inner {
-        Some(inner) => Shape::Around { inner, frame },
+        Some(inner) => Shape::Around { inner, frame, value: true },
         None => Shape::Computed,
     }
 }
@@ -149,9 +161,8 @@ pub(super) fn is_plain_set(expr: &ast::Expr) -> bool {
 /// The name of the nixpkgs library function `head` is: `lib.mkIf`, `pkgs.lib.mkIf`,
 /// `lib.modules.mkIf`, or a bare `mkIf` under `with lib;` or `inherit (lib) mkIf;`.
 fn lib_function(head: &ast::Expr, scope: &Scope) -> Option<&'static str> {
-    let known = |name: &str| {
-        WRAPPERS.iter().map(|(n, _)| *n).chain(["mkMerge"]).find(|n| *n == name)
-    };
+    let known =
+        |name: &str| WRAPPERS.iter().map(|(n, _)| *n).chain(["mkMerge"]).find(|n| *n == name);
     match head {
         ast::Expr::Select(select) => {
             if select.default_expr().is_some() {

@@ -1,6 +1,6 @@
 use rowan::{TextRange, TextSize};
 
-use super::{Error, ErrorKind, NixFile};
+use super::{grammar, Error, ErrorKind, NixFile};
 
 /// Replace the text in `range` of the original source with `insert`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +115,15 @@ fn verify(file: &NixFile, edits: &[TextEdit]) -> Result<(), Error> {
     });
     if !parse.errors().is_empty() || !same_kind {
         return Err(Error::new(ErrorKind::Internal("the edited file would not parse".to_owned())));
+    }
+    // What rnix reads but Nix refuses, unless the file had it before.
+    if let Some((_, why)) = grammar::violation(&parse.syntax()) {
+        let original = scope.unwrap_or_else(|| file.syntax());
+        if grammar::violation(&original).is_none() {
+            return Err(Error::new(ErrorKind::Internal(format!(
+                "the edited file would not be valid Nix: {why}"
+            ))));
+        }
     }
     Ok(())
 }

@@ -66,7 +66,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         let Ok(nix) = &file.parsed else { continue };
         let dir = path.parent().unwrap_or(Path::new(""));
         for list in [&["imports"][..], VHOSTS] {
-            for item in read_list(nix, &attrpath(list)).ok().flatten().unwrap_or_default() {
+            for item in read_list(nix, attrpath(list)).ok().flatten().unwrap_or_default() {
                 let Value::Path(p) = &item.value else {
                     continue;
                 };
@@ -85,7 +85,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         }
         // Unsafe database lines, wherever an initialScript is.
         for (line, range) in
-            read_string_lines(nix, &attrpath(INITIAL_SCRIPT)).ok().flatten().unwrap_or_default()
+            read_string_lines(nix, attrpath(INITIAL_SCRIPT)).ok().flatten().unwrap_or_default()
         {
             let upper = line.to_uppercase();
             if upper.contains("SUPERUSER") {

@@ -310,12 +310,12 @@ fn plan_classic(
     plan.create(&module, rename(&plan.text(&from.module).unwrap_or_default()))?;
     let entry_dir = layout.entry.parent().unwrap_or(Path::new("")).to_owned();
     let import = relative_nix_path(&entry_dir, &module);
-    plan.edit(&layout.entry, |f| edit::add_list_element(f, &attrpath(IMPORTS), &import))?;
+    plan.edit(&layout.entry, |f| edit::add_list_element(f, attrpath(IMPORTS), &import))?;
     if let Some((vhost, _)) = &from.vhost {
         let new_vhost = renamed_path(vhost);
         plan.create(&new_vhost, rename(&plan.text(vhost).unwrap_or_default()))?;
         let element = relative_nix_path(&entry_dir, &new_vhost);
-        plan.edit(&layout.entry, |f| edit::add_list_element(f, &attrpath(VHOSTS), &element))?;
+        plan.edit(&layout.entry, |f| edit::add_list_element(f, attrpath(VHOSTS), &element))?;
     }
 
     // Its port and domain beside the others'.
@@ -339,7 +339,7 @@ fn plan_classic(
             for line in &from.script_lines {
                 if let Some(line) = sanitize_sql(&rename(line)) {
                     plan.edit(&layout.entry, |f| {
-                        edit::add_string_line(f, &attrpath(INITIAL_SCRIPT), &line)
+                        edit::add_string_line(f, attrpath(INITIAL_SCRIPT), &line)
                     })?;
                 }
             }
@@ -347,7 +347,7 @@ fn plan_classic(
             plan.edit(&layout.entry, |f| {
                 edit::add_list_element(
                     f,
-                    &attrpath(&["services", "postgresql", "ensureDatabases"]),
+                    attrpath(&["services", "postgresql", "ensureDatabases"]),
                     &role_str,
                 )
             })?;
@@ -355,7 +355,7 @@ fn plan_classic(
             plan.edit(&layout.entry, |f| {
                 edit::add_list_element(
                     f,
-                    &attrpath(&["services", "postgresql", "ensureUsers"]),
+                    attrpath(&["services", "postgresql", "ensureUsers"]),
                     &user,
                 )
             })?;

@@ -25,13 +25,13 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
         Layout::Classic(layout) => {
             let m = layout.monoliths.iter().find(|m| m.name == name).expect("read from the layout");
             let entry = &layout.entry;
-            plan.edit(entry, |f| edit::remove_list_element(f, &attrpath(IMPORTS), &m.import))?;
+            plan.edit(entry, |f| edit::remove_list_element(f, attrpath(IMPORTS), &m.import))?;
             if let Some((vhost, written)) = &m.vhost {
-                plan.edit(entry, |f| edit::remove_list_element(f, &attrpath(VHOSTS), written))?;
+                plan.edit(entry, |f| edit::remove_list_element(f, attrpath(VHOSTS), written))?;
                 plan.delete(vhost);
             }
             for line in &m.script_lines {
-                plan.edit(entry, |f| edit::remove_string_line(f, &attrpath(INITIAL_SCRIPT), line))?;
+                plan.edit(entry, |f| edit::remove_string_line(f, attrpath(INITIAL_SCRIPT), line))?;
             }
             if let Some(role) = &m.role {
                 let databases = attrpath(&["services", "postgresql", "ensureDatabases"]);

@@ -95,7 +95,7 @@ pub(super) fn detect(
     })?;
 
     let paths = |segments: &[&str]| -> Vec<(PathBuf, String)> {
-        read_list(entry_file, &attrpath(segments))
+        read_list(entry_file, attrpath(segments))
             .ok()
             .flatten()
             .unwrap_or_default()
@@ -108,7 +108,7 @@ pub(super) fn detect(
     };
     let imports = paths(IMPORTS);
     let vhost_files = paths(VHOSTS);
-    let script: Vec<String> = read_string_lines(entry_file, &attrpath(INITIAL_SCRIPT))
+    let script: Vec<String> = read_string_lines(entry_file, attrpath(INITIAL_SCRIPT))
         .ok()
         .flatten()
         .unwrap_or_default()

@@ -166,22 +166,8 @@ pub fn expected_value(
         }
         _ => return None,
     }
-    // Parents emptied by a removal go with it.
-    if op == "rm" {
-        prune_empty(&mut value, &path[..path.len() - 1]);
-    }
+    // Parents emptied by a removal stay, empty.
     Some(value)
-}
-
-fn prune_empty(value: &mut Value, path: &[String]) {
-    if let Some((first, rest)) = path.split_first() {
-        if let Some(child) = value.get_mut(first) {
-            prune_empty(child, rest);
-            if child.as_object().is_some_and(|o| o.is_empty()) {
-                value.as_object_mut().unwrap().remove(first);
-            }
-        }
-    }
 }
 
 pub fn parse_path(path: &str) -> Vec<String> {
@@ -220,4 +206,58 @@ pub fn nix_parse_all(files: &[(String, PathBuf)]) -> Result<(), String> {
         nix_parse_file(path).map_err(|e| format!("{what}: Nix rejects the result: {e}"))?;
     }
     Err("the files parse one by one but not together".to_owned())
+}
+
+/// A unified diff of two texts, for messages.
+pub fn diff(expected: &str, got: &str) -> String {
+    similar::TextDiff::from_lines(expected, got)
+        .unified_diff()
+        .header("expected", "got")
+        .to_string()
+}
+
+/// The tokens of a Nix text, whitespace aside (and braces, with `no_braces`).
+pub fn tokens(text: &str, no_braces: bool) -> Vec<String> {
+    use rnix::SyntaxKind::*;
+    rnix::tokenize(text)
+        .filter(|(kind, _)| *kind != TOKEN_WHITESPACE)
+        .filter(|(kind, _)| !(no_braces && matches!(kind, TOKEN_L_BRACE | TOKEN_R_BRACE)))
+        .map(|(_, token)| token.to_owned())
+        .collect()
+}
+
+/// Whether `short` is `long` with some tokens left out.
+pub fn is_subsequence(short: &[String], long: &[String]) -> bool {
+    let mut long = long.iter();
+    short.iter().all(|token| long.any(|t| t == token))
+}
+
+/// Whether an edit of kind `op` changed `before` into `after` as such an edit may: one region
+/// changed; a line added removes nothing; an element added removes no token (it may break a
+/// one-line list over lines); a removal adds no token but the braces of a set it leaves empty.
+pub fn edit_kind_holds(op: &str, before: &str, after: &str) -> Result<(), String> {
+    let prefix = before.bytes().zip(after.bytes()).take_while(|(a, b)| a == b).count();
+    let prefix = (0..=prefix).rev().find(|&i| before.is_char_boundary(i)).unwrap();
+    let suffix = before[prefix..]
+        .bytes()
+        .rev()
+        .zip(after[prefix..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = (0..=suffix).rev().find(|&i| before.is_char_boundary(before.len() - i)).unwrap();
+    let removed = &before[prefix..before.len() - suffix];
+    let holds = match op {
+        "add-line" => removed.is_empty(),
+        "add" => is_subsequence(&tokens(before, false), &tokens(after, false)),
+        "rm" => is_subsequence(&tokens(after, true), &tokens(before, false)),
+        _ => true,
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(format!(
+            "{op} changed more than it may: {removed:?} became {:?}",
+            &after[prefix..after.len() - suffix]
+        ))
+    }
 }

@@ -1,0 +1,7 @@
+{ lib, ... }:
+{
+  services.postgresql = lib.mkMerge [
+    (lib.mkIf true { ensureDatabases = [ "a" ]; })
+    { ensureDatabases = [ "b" "c" ]; }
+  ];
+}

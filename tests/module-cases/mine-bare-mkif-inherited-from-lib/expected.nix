@@ -1,0 +1,10 @@
+{ lib, ... }:
+let
+  inherit (lib) mkIf;
+in
+{
+  services.a = mkIf true {
+    enable = true;
+    port = 1;
+  };
+}

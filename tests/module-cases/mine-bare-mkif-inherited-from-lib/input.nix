@@ -1,0 +1,9 @@
+{ lib, ... }:
+let
+  inherit (lib) mkIf;
+in
+{
+  services.a = mkIf true {
+    enable = true;
+  };
+}

@@ -1,0 +1,1 @@
+let ports = { a = 1; }; other = 2; in { x = ports.a; }

@@ -1,0 +1,1 @@
+let ports = { a = 1; }; in { x = ports.a; }

@@ -1,0 +1,4 @@
+{ lib, ... }:
+{
+  options.services.shop.enable = lib.mkEnableOption "shop";
+}

@@ -1,0 +1,7 @@
+{ lib, ... }:
+{
+  services.nginx = lib.mkMerge [
+    { appendConfig = "a"; }
+    (lib.mkIf true { appendConfig = "b"; })
+  ];
+}

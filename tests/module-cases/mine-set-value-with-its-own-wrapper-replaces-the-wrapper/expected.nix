@@ -1,0 +1,4 @@
+{ lib, ... }:
+{
+  port = lib.mkForce 8081;
+}

@@ -1,0 +1,4 @@
+{ lib, ... }:
+{
+  port = lib.mkDefault 8080;
+}

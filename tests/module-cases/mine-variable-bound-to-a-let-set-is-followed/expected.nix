@@ -1,0 +1,9 @@
+let
+  vhosts = {
+    "a.example".root = "/srv/a";
+    "b.example".root = "/srv/b";
+  };
+in
+{
+  services.nginx.virtualHosts = vhosts;
+}

@@ -1,0 +1,8 @@
+let
+  vhosts = {
+    "a.example".root = "/srv/a";
+  };
+in
+{
+  services.nginx.virtualHosts = vhosts;
+}
