@@ -72,6 +72,45 @@ nmmm_dump() {
   echo "nmmm: dumped the database $2 of $1"
 }
 
+# --- the backup unit and its snapshots, for `cargo xtask backup` and `snapshots` -------------
+
+# Starts the backup unit and prints its journal until it ends; fails when the run fails.
+nmmm_backup_now() {
+  journalctl --unit restic-backups-nmmm.service --follow --lines=0 --output=cat &
+  follower=$!
+  sleep 1
+  if systemctl start restic-backups-nmmm.service; then status=0; else status=$?; fi
+  sleep 1
+  kill "$follower" 2>/dev/null || true
+  return "$status"
+}
+
+# When the backup unit runs next, and how its last run went.
+nmmm_backup_status() {
+  systemctl list-timers restic-backups-nmmm.timer --all --no-pager
+  systemctl show restic-backups-nmmm.service --no-pager \
+    --property=Result,ExecMainStartTimestamp,ExecMainExitTimestamp,ExecMainStatus
+}
+
+# The repository's snapshots as restic's JSON, those tagged with the monolith NAME when given.
+nmmm_snapshots() {
+  if [ $# -gt 0 ]; then
+    nmmm_check_word monolith "$1"
+    restic-nmmm snapshots --json --tag "$1"
+  else
+    restic-nmmm snapshots --json
+  fi
+}
+
+# One line of restic's JSON statistics (restore size) per snapshot ID, in order.
+nmmm_snapshot_sizes() {
+  for id; do
+    nmmm_check_word snapshot "$id"
+    restic-nmmm stats --json "$id"
+    echo
+  done
+}
+
 # --- the restore steps, one at a time, run by `cargo xtask restore` --------------------------
 #
 # Each takes NAME DATABASE DOMAIN STAMP: the monolith, its database (`-` when it has none), its

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 done (or nothing to do), 1 the user said no, 2 bad usage or input.
 
+mod backup;
 mod deploy;
 mod diagnostic;
 mod diff;
@@ -56,6 +57,12 @@ enum Command {
     Rollback(deploy::RollbackArgs),
     /// Show the journal of a monolith's unit on its host, over ssh
     Logs(deploy::LogsArgs),
+    /// Run a host's backup now (--now), or show when it runs next and how the last one went
+    Backup(backup::BackupArgs),
+    /// List the backup snapshots: time, size and the monoliths each holds
+    Snapshots(backup::SnapshotsArgs),
+    /// Restore a monolith's database and state directory from a snapshot, keeping the live ones aside
+    Restore(backup::RestoreArgs),
     /// Time the edit engine beside nix-editor and `nix-instantiate --parse` (build with --release)
     Bench {
         /// Runs per figure
@@ -105,6 +112,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Place(args) => deploy::place(args),
         Command::Rollback(args) => deploy::rollback(args),
         Command::Logs(args) => deploy::logs(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Snapshots(args) => backup::snapshots(args),
+        Command::Restore(args) => backup::restore(args),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
             eprintln!("error: {err}");
             Failure(2)
