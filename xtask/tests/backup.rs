@@ -628,3 +628,61 @@ fn a_monolith_added_after_the_last_snapshot_is_refused() {
     let snapshots = machine.snapshots();
     assert_eq!(snapshots.last().unwrap()["monoliths"], serde_json::json!(["blog", NAME]));
 }
+
+#[test]
+fn check_warns_about_databases_in_no_backup() {
+    let dir = TempDir::new("backup-check");
+    copy_tree(&repo_root().join("templates/default"), dir.path());
+    let check = |dir: &Path| {
+        let out = support::xtask(dir, &["check"]);
+        assert!(out.status.success(), "{}", transcript(&out));
+        stderr(&out)
+    };
+    assert_eq!(
+        check(dir.path()),
+        "monoliths/default.nix:6:5: warning: the database of `hello` is in no backup: set \
+         nmmm.backup.enable = true (README: Backups), or back it up with \
+         services.restic.backups or services.postgresqlBackup\nno problems, 1 warning(s)\n"
+    );
+
+    let configuration = dir.path().join("hosts/machine/configuration.nix");
+    let text = std::fs::read_to_string(&configuration).unwrap();
+    std::fs::write(
+        &configuration,
+        text.replace(
+            "  system.stateVersion",
+            "  nmmm.backup.enable = true;\n\n  system.stateVersion",
+        ),
+    )
+    .unwrap();
+    assert_eq!(check(dir.path()), "no problems, 0 warning(s)\n");
+
+    let out = support::xtask(
+        dir.path(),
+        &[
+            "nix",
+            "set",
+            "monoliths/default.nix",
+            "nmmm.monoliths.hello.backup.enable",
+            "false",
+            "--yes",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    assert_eq!(
+        check(dir.path()),
+        "monoliths/default.nix:6:5: warning: the database of `hello` is in no backup: it has \
+         backup.enable = false\nno problems, 1 warning(s)\n"
+    );
+
+    // A computed switch, or backups made by hand, are beyond what the tool can follow.
+    std::fs::write(
+        &configuration,
+        text.replace(
+            "  system.stateVersion",
+            "  services.postgresqlBackup.enable = true;\n\n  system.stateVersion",
+        ),
+    )
+    .unwrap();
+    assert_eq!(check(dir.path()), "no problems, 0 warning(s)\n");
+}

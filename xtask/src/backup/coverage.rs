@@ -7,7 +7,7 @@
 //! `services.borgbackup`), which the tool cannot follow: then it says nothing.
 
 use crate::edit::{Node, Value};
-use crate::repo::{attrpath, Repo};
+use crate::repo::{attrpath, Layout, Repo};
 
 /// A monolith (its index in the inventory) whose database is in no backup, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +52,17 @@ pub fn uncovered(repo: &Repo) -> Vec<Uncovered> {
                 continue;
             }
             format!("the database of `{}` is in no backup: it has backup.enable = false", m.name)
-        } else {
+        } else if matches!(repo.layout, Layout::Module(_)) {
             format!(
                 "the database of `{}` is in no backup: set nmmm.backup.enable = true (README: \
                  Backups), or back it up with services.restic.backups or \
                  services.postgresqlBackup",
+                m.name
+            )
+        } else {
+            format!(
+                "the database of `{}` is in no backup: back it up with services.restic.backups \
+                 or services.postgresqlBackup",
                 m.name
             )
         };
