@@ -1,6 +1,7 @@
 //! What the integration tests share: the real Nix oracle, temp copies, running the CLI.
 #![allow(dead_code)]
 
+pub mod machine;
 pub mod servers;
 
 use std::path::{Path, PathBuf};
