@@ -47,7 +47,9 @@ rec {
   # The monoliths in the backups, with their defaults, in name order.
   backedUp =
     monoliths:
-    builtins.filter included (builtins.attrValues (builtins.mapAttrs monolith.withDefaults monoliths));
+    builtins.filter included (
+      builtins.attrValues (builtins.mapAttrs monolith.withDefaults monoliths)
+    );
 
   dumpDirectory = machine: "${machine.root}/var/backup/nmmm";
 

@@ -150,7 +150,7 @@ nmmm_fetch() {
     echo "nmmm: the dump of $1 reads back ($(wc -c <"$work/files$dumps/$1.pgdump") bytes)"
   fi
   if [ -d "$work/files$state_root/$3" ]; then
-    echo "nmmm: the state of $1 is in the snapshot ($(find "$work/files$state_root/$3" | wc -l) entries)"
+    echo "nmmm: the state directory of $1 is in the snapshot"
   else
     echo "nmmm: snapshot $5 has no state directory of $1: it comes back empty"
   fi

@@ -44,7 +44,13 @@ let
     let
       lines = builtins.filter builtins.isString (builtins.split "\n" command);
       tail = builtins.foldl' (
-        acc: line: if line == "set -eu" then [ line ] else if acc == [ ] then [ ] else acc ++ [ line ]
+        acc: line:
+        if line == "set -eu" then
+          [ line ]
+        else if acc == [ ] then
+          [ ]
+        else
+          acc ++ [ line ]
       ) [ ] lines;
     in
     builtins.filter (l: l != "") tail;
@@ -91,10 +97,12 @@ in
   };
 
   "test: the dump step runs before restic, in the same unit, with the steps file ahead of it" = {
-    expr = builtins.substring 0 (builtins.stringLength (
-      "#!/bin/sh\n" + nmmm.stepsScript nmmm.nixosMachine
-    )) restic.backupPrepareCommand;
-    expected = "#!/bin/sh\n" + nmmm.stepsScript nmmm.nixosMachine;
+    expr =
+      let
+        head = "#!/bin/sh\n" + nmmm.stepsScript nmmm.nixosMachine;
+      in
+      builtins.substring 0 (builtins.stringLength head) restic.backupPrepareCommand == head;
+    expected = true;
   };
 
   "test: the steps script starts with the machine's layout, quoted for the shell" = {
