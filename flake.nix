@@ -65,12 +65,14 @@
           version = (pkgs.lib.importTOML ./xtask/Cargo.toml).package.version;
           src = pkgs.lib.fileset.toSource {
             root = ./.;
-            # The monolith template is built into the tool (`new-monolith` copies it).
+            # The monolith template is built into the tool (`new-monolith` copies it), and so
+            # are the backup and restore steps (`restore` runs them on the host).
             fileset = pkgs.lib.fileset.unions [
               ./Cargo.toml
               ./Cargo.lock
               ./xtask
               ./templates/monolith
+              ./lib/backup/steps.sh
             ];
           };
           cargoLock.lockFile = ./Cargo.lock;
@@ -78,8 +80,8 @@
             "--package"
             "xtask"
           ];
-          # The tests need nix-instantiate, a PostgreSQL server and crates.io (to build the
-          # template service), none of which the build sandbox has; .ci/run runs them.
+          # The tests need nix-instantiate, a PostgreSQL server, restic and crates.io (to build
+          # the template service), none of which the build sandbox has; .ci/run runs them.
           doCheck = false;
           meta = {
             description = "Adds, removes, checks and deploys the monoliths of an NMMM machine";

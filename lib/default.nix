@@ -8,6 +8,7 @@ let
   monolith = import ./monolith.nix;
   machine = import ./machine.nix;
   fleet = import ./fleet.nix;
+  backup = import ./backup.nix;
 in
 {
   inherit (names) validName nameProblem roleName;
@@ -38,4 +39,16 @@ in
   monolithDatabaseUrl = name: m: monolith.databaseUrl (monolith.withDefaults name m);
   monolithUser = name: m: monolith.user (monolith.withDefaults name m);
   inherit (monolith) escapeExecArg databaseUnit;
+
+  # Backups: `services.restic.backups.nmmm` with its dump step, and the restore steps the tool
+  # runs (backup.nix).
+  inherit (backup)
+    backupConfig
+    backupProblems
+    resticBackup
+    dumpCommand
+    stepsScript
+    nixosMachine
+    ;
+  backupDefaults = backup.defaults;
 }

@@ -131,6 +131,15 @@ let
             service's own system user. The service gets `DATABASE_URL`.
           '';
         };
+
+        backup.enable = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether the backups of {option}`nmmm.backup` hold this monolith: its database (a
+            `pg_dump` of it) and its state directory. Only with {option}`nmmm.backup.enable`.
+          '';
+        };
       };
     };
 
@@ -191,6 +200,7 @@ let
       environmentFile
       ;
     database.enable = m.database.enable;
+    backup.enable = m.backup.enable;
   }) cfg.monoliths;
 
   # The monoliths this machine runs: all of them, or those placed on the current host.
@@ -242,6 +252,84 @@ in
       '';
     };
 
+    # Backups of every monolith's database and state directory with restic, through NixOS's
+    # `services.restic.backups.nmmm`.
+    backup = {
+      enable = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          Whether to back up every monolith's database and state directory with restic, on
+          {option}`nmmm.backup.schedule`. Each run dumps each database (`pg_dump
+          --format=custom`, as `postgres`, into the root-only /var/backup/nmmm), then makes one
+          snapshot of the dumps and the state directories, tagged with the monoliths it holds.
+          A failed dump fails the run (the unit `restic-backups-nmmm.service`). `cargo xtask
+          restore NAME` brings a monolith back from a snapshot.
+        '';
+      };
+
+      repository = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "sftp:backup@backup.example.com:/nmmm";
+        description = ''
+          The restic repository: a folder (`/mnt/backup/nmmm`), `sftp:...`, `s3:...`,
+          `rest:...`. It is created on the first run. Keep it off the machine.
+        '';
+      };
+
+      passwordFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/restic-password";
+        description = ''
+          An absolute path on the machine to a root-only file holding the repository's
+          password. A string, not a Nix path, so the password never gets copied into the
+          world-readable Nix store. Without the password no backup can be read: keep a copy
+          off the machine.
+        '';
+      };
+
+      environmentFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/run/secrets/restic.env";
+        description = ''
+          An absolute path on the machine to a root-only file of `NAME=value` lines for restic,
+          such as `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for an S3 repository. A
+          string, not a Nix path, like {option}`nmmm.backup.passwordFile`.
+        '';
+      };
+
+      schedule = mkOption {
+        type = types.str;
+        default = "daily";
+        example = "*-*-* 03:00:00";
+        description = ''
+          When backups run, as a systemd OnCalendar expression; each run starts up to an hour
+          later at random, and a run missed while the machine was off happens at boot.
+        '';
+      };
+
+      keep = {
+        daily = mkOption {
+          type = types.ints.unsigned;
+          default = 7;
+          description = "How many daily snapshots `restic forget --prune` keeps after each run.";
+        };
+        weekly = mkOption {
+          type = types.ints.unsigned;
+          default = 4;
+          description = "How many weekly snapshots `restic forget --prune` keeps after each run.";
+        };
+        monthly = mkOption {
+          type = types.ints.unsigned;
+          default = 6;
+          description = "How many monthly snapshots `restic forget --prune` keeps after each run.";
+        };
+      };
+    };
+
     monoliths = mkOption {
       type = types.attrsOf (types.submodule monolithModule);
       default = { };
@@ -268,15 +356,24 @@ in
         assertions = map (message: {
           assertion = false;
           inherit message;
-        }) (nmmm.problems {
-          inherit monoliths;
-          inherit (cfg) hosts currentHost;
-        });
+        }) (
+          nmmm.problems {
+            inherit monoliths;
+            inherit (cfg) hosts currentHost;
+          }
+          ++ nmmm.backupProblems cfg.backup
+        );
       }
       (nmmm.machineConfig {
         monoliths = here;
         inherit (cfg) acmeEmail;
       })
+      (lib.mkIf cfg.backup.enable (
+        nmmm.backupConfig {
+          monoliths = here;
+          inherit (cfg) backup;
+        }
+      ))
     ]
   );
 }

@@ -22,6 +22,7 @@ let
       config.nmmm = {
         hosts = { };
         currentHost = null;
+        backup = nmmm.backupDefaults;
       }
       // nmmmConfig;
     };
@@ -88,6 +89,7 @@ let
     environment = { };
     environmentFile = null;
     database.enable = true;
+    backup.enable = true;
   };
   forLib = removeAttrs shopValues [ "package" ];
 in
@@ -96,6 +98,14 @@ in
     expr = map (d: d.path) declarations;
     expected = [
       "nmmm.acmeEmail"
+      "nmmm.backup.enable"
+      "nmmm.backup.environmentFile"
+      "nmmm.backup.keep.daily"
+      "nmmm.backup.keep.monthly"
+      "nmmm.backup.keep.weekly"
+      "nmmm.backup.passwordFile"
+      "nmmm.backup.repository"
+      "nmmm.backup.schedule"
       "nmmm.currentHost"
       "nmmm.hosts"
       "nmmm.hosts.<name>.address"
@@ -107,6 +117,7 @@ in
       "nmmm.monoliths.<name>.acme"
       "nmmm.monoliths.<name>.aliases"
       "nmmm.monoliths.<name>.args"
+      "nmmm.monoliths.<name>.backup.enable"
       "nmmm.monoliths.<name>.database.enable"
       "nmmm.monoliths.<name>.domain"
       "nmmm.monoliths.<name>.environment"
@@ -198,6 +209,14 @@ in
             monoliths.shop = forLib;
             acmeEmail = "admin@example.com";
           })
+          {
+            _type = "if";
+            condition = false;
+            content = nmmm.backupConfig {
+              monoliths.shop = forLib;
+              backup = nmmm.backupDefaults;
+            };
+          }
         ];
       };
     };
@@ -286,5 +305,92 @@ in
     expected = {
       assertions = [ ];
     };
+  };
+
+  "test: backups are off unless nmmm.backup.enable says so" = {
+    expr = (optionAt "nmmm.backup.enable").default;
+    expected = false;
+  };
+
+  "test: the module's backup defaults are lib's defaults" = {
+    expr = nmmm.backupDefaults;
+    expected = {
+      enable = (optionAt "nmmm.backup.enable").default;
+      repository = (optionAt "nmmm.backup.repository").default;
+      passwordFile = (optionAt "nmmm.backup.passwordFile").default;
+      environmentFile = (optionAt "nmmm.backup.environmentFile").default;
+      schedule = (optionAt "nmmm.backup.schedule").default;
+      keep = {
+        daily = (optionAt "nmmm.backup.keep.daily").default;
+        weekly = (optionAt "nmmm.backup.keep.weekly").default;
+        monthly = (optionAt "nmmm.backup.keep.monthly").default;
+      };
+    };
+  };
+
+  "test: backup secrets take string paths so a Nix path cannot copy them into the store" = {
+    expr = map (o: (optionAt o).type) [
+      "nmmm.backup.passwordFile"
+      "nmmm.backup.environmentFile"
+    ];
+    expected = [
+      {
+        name = "nullOr";
+        elem.name = "str";
+      }
+      {
+        name = "nullOr";
+        elem.name = "str";
+      }
+    ];
+  };
+
+  "test: with backups on the module adds lib's backup configuration for the monoliths here" = {
+    expr =
+      let
+        backup = nmmm.backupDefaults // {
+          enable = true;
+          repository = "/mnt/backup/nmmm";
+          passwordFile = "/run/secrets/restic-password";
+        };
+      in
+      builtins.elemAt
+        (evaluate {
+          acmeEmail = null;
+          inherit backup;
+          monoliths.shop = shopValues;
+        }).config.content.contents
+        2;
+    expected = {
+      _type = "if";
+      condition = true;
+      content = nmmm.backupConfig {
+        monoliths.shop = forLib;
+        backup = nmmm.backupDefaults // {
+          enable = true;
+          repository = "/mnt/backup/nmmm";
+          passwordFile = "/run/secrets/restic-password";
+        };
+      };
+    };
+  };
+
+  "test: the module turns backup settings that cannot work into failing assertions" = {
+    expr =
+      map (a: a.message)
+        (builtins.head
+          (evaluate {
+            acmeEmail = null;
+            backup = nmmm.backupDefaults // {
+              enable = true;
+              passwordFile = "/nix/store/0000000000000000000000000000000-password";
+            };
+            monoliths.shop = shopValues;
+          }).config.content.contents
+        ).assertions;
+    expected = [
+      "nmmm.backup.repository: say where restic keeps the backups, like /mnt/backup/nmmm, sftp:backup@host:/nmmm or s3:s3.amazonaws.com/bucket/nmmm"
+      "nmmm.backup.passwordFile: `/nix/store/0000000000000000000000000000000-password` is in the Nix store, which every user can read; keep it in a root-only file outside it, like /run/secrets/restic-password"
+    ];
   };
 }

@@ -29,6 +29,7 @@
       bool = simple "bool";
       port = simple "port";
       ints.positive = simple "positive integer";
+      ints.unsigned = simple "unsigned integer";
       package = simple "package";
       listOf = wrap "listOf";
       attrsOf = wrap "attrsOf";

@@ -3,8 +3,10 @@
 //! - [`edit`]: the lossless Nix edit engine (syntax trees and text edits; knows nothing else).
 //! - [`transaction`]: multi-file changes, validated in memory, written atomically.
 //! - [`cli`]: the command line: arguments, diagnostics, diff preview, confirmation.
+//! - [`backup`]: backups on the hosts: the backup unit, restic's snapshots, restores.
 //! - [`bench`]: `cargo xtask bench`, whole-process timings beside peer tools.
 
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod deploy;

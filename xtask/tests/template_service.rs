@@ -1,177 +1,16 @@
 //! The monolith template is a service that runs: built with cargo, started against a real
 //! PostgreSQL server (Debian's, on a temporary directory and unix socket), asked over HTTP.
 
+mod support;
+
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::net::{Ipv4Addr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ has a parent directory")
-        .to_path_buf()
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-/// Builds templates/monolith in its own target directory under the workspace's, so reruns are
-/// incremental and the workspace build is not disturbed.
-fn build_template() -> PathBuf {
-    let root = repo_root();
-    let target = root.join("target/template-monolith");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    run(Command::new(cargo)
-        .args(["build", "--locked", "--quiet", "--manifest-path"])
-        .arg(root.join("templates/monolith/Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(&root));
-    target.join("debug/monolith")
-}
-
-/// The newest `/usr/lib/postgresql/<version>/bin` with a server in it.
-fn postgres_bin() -> PathBuf {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    match found.pop() {
-        Some((_, bin)) => bin,
-        None => panic!(
-            "no PostgreSQL server under /usr/lib/postgresql/*/bin; install Debian's postgresql \
-             package (`apt-get install postgresql`, .ci/run does this): this test needs a real server"
-        ),
-    }
-}
-
-fn running_as_root() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Uid:"))
-        .and_then(|uids| uids.split_whitespace().next())
-        == Some("0")
-}
-
-/// A PostgreSQL server of its own, listening only on a unix socket in a temporary directory.
-/// PostgreSQL refuses to run as root, so as root every PostgreSQL command runs as `nobody`.
-/// Dropping it stops the server and removes the directory, also when an assertion failed.
-struct Postgres {
-    bin: PathBuf,
-    dir: PathBuf,
-    as_nobody: bool,
-    running: bool,
-}
-
-impl Postgres {
-    fn start() -> Postgres {
-        let bin = postgres_bin();
-        let as_nobody = running_as_root();
-        let stamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("the clock is after 1970")
-            .as_nanos();
-        // Under /tmp when root, so `nobody` can reach it whatever TMPDIR is.
-        let parent = if as_nobody { PathBuf::from("/tmp") } else { std::env::temp_dir() };
-        let dir = parent.join(format!("nmmm-pg-{}-{stamp}", std::process::id()));
-        std::fs::create_dir_all(dir.join("socket")).expect("create the temporary directory");
-        let mut postgres = Postgres { bin, dir, as_nobody, running: false };
-        if as_nobody {
-            run(Command::new("chown").args(["-R", "nobody"]).arg(&postgres.dir));
-        }
-        run(postgres
-            .command("initdb")
-            .args(["--auth=trust", "--username=postgres", "--no-sync"])
-            .args(["--encoding=UTF8", "--locale=C", "--pgdata"])
-            .arg(postgres.dir.join("data")));
-        postgres.running = true;
-        run(postgres
-            .command("pg_ctl")
-            .args(["start", "--wait", "--pgdata"])
-            .arg(postgres.dir.join("data"))
-            .arg("--log")
-            .arg(postgres.dir.join("postgres.log"))
-            .arg("-o")
-            .arg(format!("-c listen_addresses='' -k {}", postgres.socket().display())));
-        postgres
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.join("socket")
-    }
-
-    /// A PostgreSQL program, as `nobody` when we are root.
-    fn command(&self, program: &str) -> Command {
-        let mut command = if self.as_nobody {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "nobody", "--"]).arg(self.bin.join(program));
-            c
-        } else {
-            Command::new(self.bin.join(program))
-        };
-        command.current_dir(&self.dir);
-        command
-    }
-
-    /// A role and a database owned by it, as `ensureUsers` with `ensureDBOwnership` makes them.
-    fn create_role_and_database(&self, name: &str) {
-        let host = self.socket();
-        run(self.command("createuser").arg("--host").arg(&host).args([
-            "--username=postgres",
-            "--no-superuser",
-            "--no-createdb",
-            name,
-        ]));
-        run(self.command("createdb").arg("--host").arg(&host).args([
-            "--username=postgres",
-            "--owner",
-            name,
-            name,
-        ]));
-    }
-
-    fn stop(&mut self) {
-        if self.running {
-            self.running = false;
-            run(self
-                .command("pg_ctl")
-                .args(["stop", "--wait", "--mode=fast", "--pgdata"])
-                .arg(self.dir.join("data")));
-        }
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        if self.running {
-            // Not `stop`: a panic inside Drop while unwinding would abort the test binary.
-            let _ = self
-                .command("pg_ctl")
-                .args(["stop", "--wait", "--mode=immediate", "--pgdata"])
-                .arg(self.dir.join("data"))
-                .output();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use support::servers::{build_template, free_port, Postgres};
+use support::{repo_root, TempDir};
 
 /// The running service; dropping it kills it.
 struct Service {
@@ -181,10 +20,7 @@ struct Service {
 
 impl Service {
     fn start(binary: &Path, database_url: &str) -> Service {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let child = Command::new(binary)
             .env("PORT", port.to_string())
             .env("DATABASE_URL", database_url)
@@ -253,7 +89,8 @@ impl Drop for Service {
 #[test]
 fn template_service_answers_and_reports_its_database() {
     let binary = build_template();
-    let mut postgres = Postgres::start();
+    let dir = TempDir::for_servers("template-service");
+    let mut postgres = Postgres::start(&dir.path().join("postgres"), &dir.path().join("socket"));
     postgres.create_role_and_database("monolith");
     let url = format!("postgresql:///monolith?host={}&user=monolith", postgres.socket().display());
     let service = Service::start(&binary, &url);

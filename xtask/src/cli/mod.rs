@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 done (or nothing to do), 1 the user said no, 2 bad usage or input.
 
+mod backup;
 mod deploy;
 mod diagnostic;
 mod diff;
@@ -59,6 +60,12 @@ enum Command {
     Rollback(deploy::RollbackArgs),
     /// Show the journal of a monolith's unit on its host, over ssh
     Logs(deploy::LogsArgs),
+    /// Run a host's backup now (--now), or show when it runs next and how the last one went
+    Backup(backup::BackupArgs),
+    /// List the backup snapshots: time, size and the monoliths each holds
+    Snapshots(backup::SnapshotsArgs),
+    /// Restore a monolith's database and state directory from a snapshot, keeping the live ones aside
+    Restore(backup::RestoreArgs),
     /// Time the edit engine beside nix-editor and `nix-instantiate --parse` (build with --release)
     Bench {
         /// Runs per figure
@@ -112,6 +119,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Place(args) => deploy::place(args, wait),
         Command::Rollback(args) => deploy::rollback(args),
         Command::Logs(args) => deploy::logs(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Snapshots(args) => backup::snapshots(args),
+        Command::Restore(args) => backup::restore(args, wait),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
             eprintln!("error: {err}");
             Failure(2)
@@ -203,7 +213,7 @@ pub fn preview_and_write(
         eprintln!("dry run: nothing written");
         return Ok(());
     }
-    if !flags.yes && !confirm()? {
+    if !flags.yes && !confirm("Write these changes?", "write the changes")? {
         eprintln!("nothing written");
         return Err(Failure(1));
     }
@@ -217,15 +227,16 @@ pub fn preview_and_write(
     Ok(())
 }
 
-fn confirm() -> Result<bool, Failure> {
+/// Asks `question` on the terminal; without one, fails saying that `--yes` does `what`.
+pub(super) fn confirm(question: &str, what: &str) -> Result<bool, Failure> {
     if !io::stdin().is_terminal() {
         eprintln!(
-            "error: no terminal to ask for confirmation: pass --yes to write the changes, \
+            "error: no terminal to ask for confirmation: pass --yes to {what}, \
              or --dry-run to only show them"
         );
         return Err(Failure(2));
     }
-    eprint!("Write these changes? [y/N] ");
+    eprint!("{question} [y/N] ");
     let mut answer = String::new();
     if io::stdin().lock().read_line(&mut answer).is_err() {
         return Ok(false);

@@ -14,10 +14,10 @@ mod run;
 pub use command::{how_to_get, shell_quote, CommandLine, SearchPath};
 pub use placement::{place, quote_list, Placement};
 pub use plan::{
-    deploy_steps, destination, health_check, is_fleet, journal, rollback as rollback_command,
-    Action, DeployStep,
+    deploy_steps, destination, health_check, is_fleet, is_local, journal,
+    rollback as rollback_command, ssh, Action, DeployStep,
 };
 pub use run::{
-    deploy, logs, placement as checked_placement, rollback, select_hosts, DeployError,
-    DeployRequest, Runner,
+    deploy, logs, placement as checked_placement, rollback, select_hosts, wait_until_answers,
+    DeployError, DeployRequest, Runner,
 };

@@ -112,9 +112,19 @@ fn absolute(root: &Path, path: &Path) -> String {
     root.join(path).display().to_string()
 }
 
-/// `ssh` to `host` running `remote`, a command line for the host's shell. BatchMode makes a
-/// missing key an error instead of a password prompt nobody answers.
+/// Whether `host` is the machine the tool runs on (its address is `localhost`): its commands
+/// run directly, without ssh.
+pub fn is_local(host: &Host) -> bool {
+    host.address == "localhost"
+}
+
+/// `ssh` to `host` running `remote`, a command line for the host's shell; for a host at
+/// `localhost`, `sh -c` running it here. BatchMode makes a missing key an error instead of a
+/// password prompt nobody answers.
 pub fn ssh(host: &Host, remote: &str) -> CommandLine {
+    if is_local(host) {
+        return CommandLine::new("sh").arg("-c").arg(remote);
+    }
     CommandLine::new("ssh")
         .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
         .arg(destination(host))

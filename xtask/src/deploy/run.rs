@@ -68,7 +68,9 @@ impl Runner {
         ))
     }
 
-    fn command(&self, line: &CommandLine) -> io::Result<Command> {
+    /// The process `line` runs as: the program found on the search path, in the runner's
+    /// directory.
+    pub fn command(&self, line: &CommandLine) -> io::Result<Command> {
         let program = self.path.find(&line.program).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("{} is not on PATH", line.program))
         })?;
@@ -314,6 +316,22 @@ fn check_host(
             return pending.iter().map(|(name, _)| (*name).to_owned()).collect();
         }
         std::thread::sleep((deadline - now).min(Duration::from_secs(5)));
+    }
+}
+
+/// Whether the monolith at `domain` on `host` answers through nginx within `timeout`, asking
+/// as the health check after a deploy does.
+pub fn wait_until_answers(host: &Host, domain: &str, runner: &Runner, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if answers(host, domain, runner) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_secs(2)));
     }
 }
 

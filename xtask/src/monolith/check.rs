@@ -206,6 +206,17 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
             }
         }
     }
+    for uncovered in crate::backup::uncovered(repo) {
+        let m = &repo.inventory.monoliths[uncovered.monolith];
+        let Place { file, line, col } = m.place.clone();
+        problems.push(Problem {
+            severity: Severity::Warning,
+            file,
+            line,
+            col,
+            message: uncovered.message,
+        });
+    }
     problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     problems
 }

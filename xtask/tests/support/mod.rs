@@ -1,6 +1,9 @@
 //! What the integration tests share: the real Nix oracle, temp copies, running the CLI.
 #![allow(dead_code)]
 
+pub mod machine;
+pub mod servers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -16,10 +19,20 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(label: &str) -> TempDir {
+        TempDir::new_in(&std::env::temp_dir(), label)
+    }
+
+    /// One that `nobody` can reach, for PostgreSQL run as `nobody` by root: under /tmp, whatever
+    /// TMPDIR is.
+    pub fn for_servers(label: &str) -> TempDir {
+        TempDir::new_in(Path::new("/tmp"), label)
+    }
+
+    fn new_in(parent: &Path, label: &str) -> TempDir {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("nmmm-{label}-{}-{n}", std::process::id()));
+        let dir = parent.join(format!("nmmm-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
