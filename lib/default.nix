@@ -37,5 +37,11 @@ in
   monolithDatabase = name: m: monolith.database (monolith.withDefaults name m);
   monolithDatabaseUrl = name: m: monolith.databaseUrl (monolith.withDefaults name m);
   monolithUser = name: m: monolith.user (monolith.withDefaults name m);
-  inherit (monolith) escapeExecArg databaseUnit;
+  # With agenix's module: `agenix` is `{ secretsDir; }` (see machineConfig).
+  monolithServiceWith =
+    agenix: name: m:
+    monolith.serviceWith agenix (monolith.withDefaults name m);
+  monolithAgeSecret = name: m: monolith.ageSecret (monolith.withDefaults name m);
+  monolithSecretName = name: monolith.secretName { inherit name; };
+  inherit (monolith) escapeExecArg databaseUnit agenixUnit;
 }

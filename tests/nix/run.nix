@@ -9,7 +9,8 @@ let
     // import ./schema-tests.nix
     // import ./module-tests.nix
     // import ./flake-tests.nix
-    // import ./fleet-tests.nix;
+    // import ./fleet-tests.nix
+    // import ./secrets-tests.nix;
 
   run =
     name:
