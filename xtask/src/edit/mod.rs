@@ -10,6 +10,7 @@ mod add_line;
 mod attrpath;
 mod error;
 mod layout;
+mod let_in;
 mod query;
 mod read;
 mod rm;
@@ -24,6 +25,10 @@ pub use add_line::{add_string_line, escape_indented_line};
 pub use attrpath::{parse_attrpath, quote_key, quote_string};
 pub use error::{Error, ErrorKind};
 pub use layout::indent_unit;
+pub use let_in::{
+    add_let_list_element, read_let_bindings, resolve_let_strings, resolve_strings, set_let_binding,
+    ResolvedString,
+};
 pub use query::get_value;
 pub use read::{read_expr, read_list, read_string_lines, read_top_level, Node, Value};
 pub use rm::remove_attr;
