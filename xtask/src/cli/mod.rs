@@ -7,6 +7,7 @@ mod diagnostic;
 mod diff;
 mod monolith;
 mod nix;
+mod secret;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -52,6 +53,9 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Show which host runs each monolith and write the placements back as pins
     Place(deploy::PlaceArgs),
+    /// A monolith's secrets, encrypted for agenix: set, list, rm, rekey, add-host
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
     /// Roll a host back to its previous generation
     Rollback(deploy::RollbackArgs),
     /// Show the journal of a monolith's unit on its host, over ssh
@@ -103,6 +107,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Init => monolith::init(),
         Command::Deploy(args) => deploy::deploy(args),
         Command::Place(args) => deploy::place(args),
+        Command::Secret(command) => secret::run(command),
         Command::Rollback(args) => deploy::rollback(args),
         Command::Logs(args) => deploy::logs(args),
         Command::Bench { runs } => crate::bench::run(runs).map_err(|err| {
@@ -133,6 +138,10 @@ pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result
         let after = change.after.as_deref().unwrap_or("");
         let lines = after.lines().count();
         let diff = match (&change.before, &change.after) {
+            // An encrypted secret: its bytes say nothing, and `cargo xtask secret` tells its keys.
+            _ if change.path.extension().is_some_and(|e| e == "age") => {
+                format!("--- a/{name}\n+++ b/{name}\n@@ encrypted, not shown @@\n")
+            }
             // A long new file (a lock file, a copied source) is named, not printed.
             (None, Some(_)) if lines > NEW_FILE_LINES_SHOWN => {
                 format!("--- /dev/null\n+++ b/{name}\n@@ new file of {lines} lines, not shown @@\n")
@@ -165,7 +174,7 @@ pub fn preview_and_write(transaction: &Transaction, flags: WriteFlags) -> Result
     Ok(())
 }
 
-fn confirm() -> Result<bool, Failure> {
+pub(super) fn confirm() -> Result<bool, Failure> {
     if !io::stdin().is_terminal() {
         eprintln!(
             "error: no terminal to ask for confirmation: pass --yes to write the changes, \
@@ -182,6 +191,6 @@ fn confirm() -> Result<bool, Failure> {
 }
 
 /// Colour when stdout is a terminal and NO_COLOR is unset (https://no-color.org).
-fn use_color() -> bool {
+pub(super) fn use_color() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -112,8 +112,7 @@ pub fn set_let_binding(
     })?;
     let anchor = named_bindings(&innermost)
         .into_iter()
-        .filter(|(n, _, _)| after.is_none_or(|a| a == n))
-        .next_back()
+        .rfind(|(n, _, _)| after.is_none_or(|a| a == n))
         .or_else(|| named_bindings(&innermost).into_iter().next_back())
         .ok_or_else(|| {
             Error::at(
@@ -206,9 +205,8 @@ fn bound(file: &NixFile, name: &str) -> Option<ast::Expr> {
     lets(file)
         .iter()
         .flat_map(named_bindings)
-        .filter(|(n, _, _)| n == name)
+        .rfind(|(n, _, _)| n == name)
         .map(|(_, _, value)| value)
-        .next_back()
 }
 
 fn resolve(
