@@ -27,7 +27,7 @@ use crate::transaction::{FileChange, Transaction};
 use age_file::DecryptFailure;
 use env::{EnvFile, Outcome};
 use keys::PublicKey;
-use rules::{entry_name, Rules, HOSTS};
+use rules::{entry_name, Rules, ADMINS, HOSTS};
 
 /// Why a secret workflow stopped; nothing was written.
 #[derive(Debug)]
@@ -482,6 +482,7 @@ fn rules_with_entry(
             rules::new_rules(Some(("admin", public)), None)
         }
     };
+    let text = with_first_admin(text, identity, notes)?;
     let rules = Rules::parse(&text)?;
     let entry = entry_name(name);
     if rules.entry(&entry).is_some() {
@@ -491,6 +492,34 @@ fn rules_with_entry(
     let list = [entry, "publicKeys".to_owned()];
     let after = edit_rules(&text, |f| edit::set_attr(f, &list, &pattern))?;
     Ok((before, after))
+}
+
+/// Rules whose `admins` list is empty (as `add-host` makes them) get the user's own key as
+/// their first admin, bound to `admin`, so that whoever sets the first secret can read it back.
+fn with_first_admin(
+    text: String,
+    identity: &Identity,
+    notes: &mut Vec<String>,
+) -> Result<String, SecretError> {
+    let path = Path::new(rules::FILE);
+    let file = NixFile::parse(&text).map_err(|e| SecretError::nix(path, &text, e))?;
+    let admins =
+        edit::resolve_let_strings(&file, ADMINS).map_err(|e| SecretError::nix(path, &text, e))?;
+    let taken = edit::read_let_bindings(&file)
+        .map_err(|e| SecretError::nix(path, &text, e))?
+        .iter()
+        .any(|(n, _)| n == "admin");
+    let (Some(admins), Some(public), false) = (admins, identity.public.as_deref(), taken) else {
+        return Ok(text);
+    };
+    if !admins.is_empty() {
+        return Ok(text);
+    }
+    let quoted = edit::quote_string(public);
+    let text = edit_rules(&text, |f| edit::set_let_binding(f, "admin", &quoted, None))?;
+    let text = edit_rules(&text, |f| edit::add_let_list_element(f, ADMINS, "admin"))?;
+    notes.push(format!("{} lists your key as its first admin", rules::FILE));
+    Ok(text)
 }
 
 fn read_rules(repo: &Repo) -> Result<Rules, SecretError> {
