@@ -215,7 +215,8 @@ let
 
   # agenix's NixOS module, when the machine imports it: where it puts decrypted secrets. Whether
   # it is there is read from the declared options, never from config, so that the module system
-  # learns which options NMMM defines without evaluating them.
+  # learns which options NMMM defines without evaluating them (agenix's own module tells NixOS
+  # from nix-darwin the same way, from `options`).
   agenix = if options ? age then { inherit (config.age) secretsDir; } else null;
 
   # The monoliths this machine runs: all of them, or those placed on the current host.
