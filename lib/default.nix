@@ -38,7 +38,6 @@ in
   monolithDatabase = name: m: monolith.database (monolith.withDefaults name m);
   monolithDatabaseUrl = name: m: monolith.databaseUrl (monolith.withDefaults name m);
   monolithUser = name: m: monolith.user (monolith.withDefaults name m);
-  inherit (monolith) escapeExecArg databaseUnit;
 
   # Backups: `services.restic.backups.nmmm` with its dump step, and the restore steps the tool
   # runs (backup.nix).
@@ -51,4 +50,11 @@ in
     nixosMachine
     ;
   backupDefaults = backup.defaults;
+  # With agenix's module: `agenix` is `{ secretsDir; }` (see machineConfig).
+  monolithServiceWith =
+    agenix: name: m:
+    monolith.serviceWith agenix (monolith.withDefaults name m);
+  monolithAgeSecret = name: m: monolith.ageSecret (monolith.withDefaults name m);
+  monolithSecretName = name: monolith.secretName { inherit name; };
+  inherit (monolith) escapeExecArg databaseUnit agenixUnit;
 }

@@ -99,6 +99,7 @@ rec {
       monoliths,
       hosts ? { },
       currentHost ? null,
+      agenix ? null,
       ...
     }:
     let
@@ -164,13 +165,21 @@ rec {
             else
               null
           )
+          (
+            if m.secrets != null && agenix == null then
+              "${at}.secrets: decrypting secrets needs agenix's NixOS module: add `inputs.agenix.url = \"github:ryantm/agenix\";` to flake.nix and `agenix.nixosModules.default` to the machine's modules"
+            else
+              null
+          )
         ];
     in
     concatMap perMonolith ms
     ++ (if hosts == { } then conflicts monoliths else fleetProblems)
     ++ currentHostProblems;
 
-  # The NixOS configuration of a machine running `monoliths`.
+  # The NixOS configuration of a machine running `monoliths`. `agenix` is null without agenix's
+  # NixOS module, else `{ secretsDir; }` (its `age.secretsDir`): the monoliths' secrets become
+  # `age.secrets` and their services' environment files.
   #
   # The top-level attributes are the same whatever the monoliths are: the module system must
   # learn which options a module defines without evaluating `config.nmmm`, or it recurses
@@ -179,9 +188,11 @@ rec {
     {
       monoliths,
       acmeEmail ? null,
+      agenix ? null,
     }:
     let
       ms = builtins.attrValues (normalize monoliths);
+      withSecrets = builtins.filter (m: m.secrets != null) ms;
       withDatabase = builtins.filter (m: m.database.enable) ms;
       withAcme = builtins.filter (m: m.acme) ms;
       databases = map monolith.database withDatabase;
@@ -217,7 +228,7 @@ rec {
         // optionalAttrs (acmeEmail != null) { defaults.email = acmeEmail; };
       };
 
-      systemd.services = builtins.mapAttrs (_: monolith.service) (normalize monoliths);
+      systemd.services = builtins.mapAttrs (_: monolith.serviceWith agenix) (normalize monoliths);
 
       users = {
         users = builtins.listToAttrs (
@@ -238,5 +249,14 @@ rec {
         80
         443
       ];
+    }
+    # `age` exists only with agenix's module; whether it is there never depends on the monoliths.
+    // optionalAttrs (agenix != null) {
+      age.secrets = builtins.listToAttrs (
+        map (m: {
+          name = monolith.secretName m;
+          value = monolith.ageSecret m;
+        }) withSecrets
+      );
     };
 }

@@ -20,9 +20,17 @@ let
   databaseUnit = "postgresql.target";
 
   socketDirectory = "/run/postgresql";
+  # The unit in which agenix decrypts secrets on machines whose users come from
+  # systemd-sysusers or userborn (ryantm/agenix modules/age.nix, `agenix-install-secrets`).
+  # Elsewhere agenix decrypts in the activation scripts `agenixInstall` and `agenixChown`, which
+  # finish before switch-to-configuration starts or restarts any service, and at boot before
+  # systemd starts one: there the unit does not exist, `after` on it is a no-op and `wants` on it
+  # is ignored. Ordering after it always, rather than guessing which kind the machine is, stays
+  # right whichever way the machine's agenix decrypts.
+  agenixUnit = "agenix-install-secrets.service";
 in
 rec {
-  inherit escapeExecArg databaseUnit;
+  inherit escapeExecArg databaseUnit agenixUnit;
 
   defaults = {
     host = null;
@@ -32,6 +40,7 @@ rec {
     args = [ ];
     environment = { };
     environmentFile = null;
+    secrets = null;
     database = {
       enable = true;
     };
@@ -130,16 +139,47 @@ rec {
     description = "NMMM monolith ${m.name}";
   };
 
-  service =
+  # The name of a monolith's secret in agenix's `age.secrets`.
+  secretName = m: "nmmm-${m.name}";
+
+  # What agenix needs to decrypt a monolith's secrets: readable by its user alone.
+  ageSecret =
     m:
     let
       role = names.roleName m.name;
+    in
+    {
+      file = m.secrets;
+      owner = role;
+      group = role;
+      mode = "0400";
+    };
+
+  # Where agenix puts a monolith's decrypted secrets (its `age.secrets.<name>.path` default), or
+  # null when it has none. `agenix` is null without agenix's module, else `{ secretsDir; }`.
+  decryptedSecrets =
+    agenix: m:
+    if m.secrets == null || agenix == null then null else "${agenix.secretsDir}/${secretName m}";
+
+  # The service without agenix (the secrets, if any, are then an assertion: see machine.nix).
+  service = serviceWith null;
+
+  serviceWith =
+    agenix: m:
+    let
+      role = names.roleName m.name;
       dbUnits = if m.database.enable then [ databaseUnit ] else [ ];
+      secretsFile = decryptedSecrets agenix m;
+      secretUnits = if secretsFile == null then [ ] else [ agenixUnit ];
+      environmentFiles = builtins.filter (f: f != null) [
+        m.environmentFile
+        secretsFile
+      ];
     in
     {
       description = "NMMM monolith ${m.name} (${m.domain})";
       wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ] ++ dbUnits;
+      after = [ "network.target" ] ++ dbUnits ++ secretUnits;
       requires = dbUnits;
       # PORT and DATABASE_URL come last: they are what NMMM wires, and a stray entry in
       # `environment` must not point the service at another port or database.
@@ -192,6 +232,15 @@ rec {
           "~@privileged"
         ];
       }
-      // optionalAttrs (m.environmentFile != null) { EnvironmentFile = m.environmentFile; };
+      // optionalAttrs (environmentFiles != [ ]) {
+        EnvironmentFile =
+          if builtins.length environmentFiles == 1 then builtins.head environmentFiles else environmentFiles;
+      };
+    }
+    // optionalAttrs (secretsFile != null) {
+      wants = secretUnits;
+      # The encrypted file's store path changes with the secrets, and so the unit: a switch
+      # restarts the service to read them.
+      restartTriggers = [ m.secrets ];
     };
 }

@@ -3,8 +3,13 @@
 # This file declares options and nothing else; ../lib turns their values into the nginx vhosts,
 # ACME certificates, systemd services, users and PostgreSQL entries, and lists the problems that
 # become assertions. It needs nothing from nixpkgs but `lib` (`pkgs` is only used by the caller
-# to build packages).
-{ config, lib, ... }:
+# to build packages). `options` tells whether agenix's module is imported (it declares `age`).
+{
+  config,
+  lib,
+  options,
+  ...
+}:
 let
   inherit (lib) mkOption types literalExpression;
 
@@ -110,6 +115,20 @@ let
           '';
         };
 
+        secrets = mkOption {
+          type = types.nullOr types.path;
+          default = null;
+          example = literalExpression "./secrets/${name}.env.age";
+          description = ''
+            An age-encrypted file of `NAME=value` lines, such as `secrets/${name}.env.age` as
+            `cargo xtask secret set ${name} KEY` writes it. Encrypted, it is safe in the repository
+            and in the Nix store. agenix decrypts it on the machine into a file only the
+            monolith's user can read ({option}`age.secrets."nmmm-<name>"`), and the service
+            reads it as an `EnvironmentFile`. Needs agenix's NixOS module
+            (`agenix.nixosModules.default`).
+          '';
+        };
+
         host = mkOption {
           type = types.nullOr types.str;
           default = null;
@@ -198,10 +217,17 @@ let
       args
       environment
       environmentFile
+      secrets
       ;
     database.enable = m.database.enable;
     backup.enable = m.backup.enable;
   }) cfg.monoliths;
+
+  # agenix's NixOS module, when the machine imports it: where it puts decrypted secrets. Whether
+  # it is there is read from the declared options, never from config, so that the module system
+  # learns which options NMMM defines without evaluating them (agenix's own module tells NixOS
+  # from nix-darwin the same way, from `options`).
+  agenix = if options ? age then { inherit (config.age) secretsDir; } else null;
 
   # The monoliths this machine runs: all of them, or those placed on the current host.
   here =
@@ -358,7 +384,7 @@ in
           inherit message;
         }) (
           nmmm.problems {
-            inherit monoliths;
+            inherit monoliths agenix;
             inherit (cfg) hosts currentHost;
           }
           ++ nmmm.backupProblems cfg.backup
@@ -367,6 +393,7 @@ in
       (nmmm.machineConfig {
         monoliths = here;
         inherit (cfg) acmeEmail;
+        inherit agenix;
       })
       (lib.mkIf cfg.backup.enable (
         nmmm.backupConfig {

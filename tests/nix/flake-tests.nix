@@ -18,11 +18,12 @@ in
     expected = "my_shop";
   };
 
-  "test: the flake's module is the module file, which takes nixpkgs' lib as a module argument" = {
+  "test: the flake's module is the module file, which takes nixpkgs' lib and the declared options as module arguments" = {
     expr = builtins.functionArgs (import outputs.nixosModules.default);
     expected = {
       config = false;
       lib = false;
+      options = false;
     };
   };
 

@@ -19,6 +19,8 @@ let
     nmmmConfig:
     module {
       lib = stubLib;
+      # No agenix: nothing declares `age`.
+      options = { };
       config.nmmm = {
         hosts = { };
         currentHost = null;
@@ -88,6 +90,7 @@ let
     args = [ ];
     environment = { };
     environmentFile = null;
+    secrets = null;
     database.enable = true;
     backup.enable = true;
   };
@@ -126,6 +129,7 @@ in
       "nmmm.monoliths.<name>.host"
       "nmmm.monoliths.<name>.package"
       "nmmm.monoliths.<name>.port"
+      "nmmm.monoliths.<name>.secrets"
       "nmmm.monoliths.<name>.www"
     ];
   };
@@ -155,6 +159,7 @@ in
         args
         environment
         environmentFile
+        secrets
         database
         ;
     };
@@ -166,6 +171,7 @@ in
       args = (optionAt "nmmm.monoliths.<name>.args").default;
       environment = (optionAt "nmmm.monoliths.<name>.environment").default;
       environmentFile = (optionAt "nmmm.monoliths.<name>.environmentFile").default;
+      secrets = (optionAt "nmmm.monoliths.<name>.secrets").default;
       database.enable = (optionAt "nmmm.monoliths.<name>.database.enable").default;
     };
   };

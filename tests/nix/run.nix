@@ -10,7 +10,8 @@ let
     // import ./module-tests.nix
     // import ./flake-tests.nix
     // import ./fleet-tests.nix
-    // import ./backup-tests.nix;
+    // import ./backup-tests.nix
+    // import ./secrets-tests.nix;
 
   run =
     name:

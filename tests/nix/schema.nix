@@ -1,7 +1,8 @@
 # Checks a NixOS configuration fragment against real NixOS option declarations, without nixpkgs.
 #
 # `optionsFile` is a JSON file with a list `options` of { name, type, readOnly, internal,
-# visible } (see nixos-options.json). Submodule levels appear in names as `<name>` (attribute
+# visible } (see nixos-options.json), or a list of such files whose declarations add up (NixOS's
+# and agenix's, say). Submodule levels appear in names as `<name>` (attribute
 # sets) and `*` (lists). `check config` walks every leaf of `config` and returns a list of
 # messages, empty when every path exists, is settable, and holds a value of its declared type.
 # Under a freeform attribute set such as `serviceConfig` only the values' types are checked.
@@ -11,7 +12,11 @@ let
     map (o: {
       inherit (o) name;
       value = o;
-    }) (builtins.fromJSON (builtins.readFile optionsFile)).options
+    }) (
+      builtins.concatMap (file: (builtins.fromJSON (builtins.readFile file)).options) (
+        if builtins.isList optionsFile then optionsFile else [ optionsFile ]
+      )
+    )
   );
 
   # Every proper prefix of a declared name, so the walker knows `services.nginx` leads somewhere.

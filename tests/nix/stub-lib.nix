@@ -28,6 +28,7 @@
       str = simple "str";
       bool = simple "bool";
       port = simple "port";
+      path = simple "path";
       ints.positive = simple "positive integer";
       ints.unsigned = simple "unsigned integer";
       package = simple "package";

@@ -81,6 +81,7 @@ let
       declarations =
         (import nmmmModule {
           lib = stubLib;
+          options = { };
           config.nmmm = { };
         }).options.nmmm;
       values = resolve declarations (defs.nmmm or { });
@@ -94,6 +95,8 @@ let
       nmmm =
         (import nmmmModule {
           lib = stubLib;
+          # The fleet's stand-in modules declare no options, so none is agenix's `age`.
+          options = { };
           config.nmmm = values;
         }).config;
     };

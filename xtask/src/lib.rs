@@ -1,6 +1,7 @@
 //! NMMM's tool, run as `cargo xtask ...`.
 //!
 //! - [`edit`]: the lossless Nix edit engine (syntax trees and text edits; knows nothing else).
+//! - [`secret`]: a monolith's secrets, age-encrypted for agenix.
 //! - [`transaction`]: multi-file changes, validated in memory, written atomically.
 //! - [`cli`]: the command line: arguments, diagnostics, diff preview, confirmation.
 //! - [`backup`]: backups on the hosts: the backup unit, restic's snapshots, restores.
@@ -13,6 +14,7 @@ pub mod deploy;
 pub mod edit;
 pub mod monolith;
 pub mod repo;
+pub mod secret;
 pub mod transaction;
 
 use std::ffi::OsString;

@@ -8,6 +8,7 @@ mod diagnostic;
 mod diff;
 mod monolith;
 mod nix;
+mod secret;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -56,6 +57,9 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Show which host runs each monolith and write the placements back as pins
     Place(deploy::PlaceArgs),
+    /// A monolith's secrets, encrypted for agenix: set, list, rm, rekey, add-host
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
     /// Roll a host back to its previous generation
     Rollback(deploy::RollbackArgs),
     /// Show the journal of a monolith's unit on its host, over ssh
@@ -117,6 +121,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Init => monolith::init(wait),
         Command::Deploy(args) => deploy::deploy(args),
         Command::Place(args) => deploy::place(args, wait),
+        Command::Secret(command) => secret::run(command, wait),
         Command::Rollback(args) => deploy::rollback(args),
         Command::Logs(args) => deploy::logs(args),
         Command::Backup(args) => backup::backup(args),
@@ -195,6 +200,10 @@ pub fn preview_and_write(
         let after = change.after.as_deref().unwrap_or("");
         let lines = after.lines().count();
         let diff = match (&change.before, &change.after) {
+            // An encrypted secret: its bytes say nothing, and `cargo xtask secret` tells its keys.
+            _ if change.path.extension().is_some_and(|e| e == "age") => {
+                format!("--- a/{name}\n+++ b/{name}\n@@ encrypted, not shown @@\n")
+            }
             // A long new file (a lock file, a copied source) is named, not printed.
             (None, Some(_)) if lines > NEW_FILE_LINES_SHOWN => {
                 format!("--- /dev/null\n+++ b/{name}\n@@ new file of {lines} lines, not shown @@\n")
@@ -245,6 +254,6 @@ pub(super) fn confirm(question: &str, what: &str) -> Result<bool, Failure> {
 }
 
 /// Colour when stdout is a terminal and NO_COLOR is unset (https://no-color.org).
-fn use_color() -> bool {
+pub(super) fn use_color() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

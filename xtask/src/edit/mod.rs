@@ -11,6 +11,7 @@ mod attrpath;
 mod error;
 mod grammar;
 mod layout;
+mod let_in;
 mod make;
 mod query;
 mod read;
@@ -27,6 +28,10 @@ pub use add_line::{add_string_line, escape_indented_line};
 pub use attrpath::{parse_attrpath, quote_key, quote_string, AttrPath, Root};
 pub use error::{Error, ErrorKind};
 pub use layout::indent_unit;
+pub use let_in::{
+    add_let_list_element, read_let_bindings, resolve_let_strings, resolve_strings, set_let_binding,
+    ResolvedString,
+};
 pub use query::get_value;
 pub use read::{read_expr, read_list, read_string_lines, read_top_level, Node, Value};
 pub use rm::{remove_attr, remove_attr_and_emptied_parents};

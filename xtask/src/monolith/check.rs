@@ -217,6 +217,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
             message: uncovered.message,
         });
     }
+    problems.extend(crate::secret::check(repo));
     problems.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     problems
 }

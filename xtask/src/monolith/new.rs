@@ -48,6 +48,7 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
         Layout::Module(layout) => plan_module(repo, layout, new, &mut plan, &mut added)?,
         Layout::Classic(layout) => plan_classic(repo, layout, new, &mut plan, &mut added)?,
     }
+    added.notes.extend(crate::secret::wire_new_monolith(repo, &mut plan, &new.name)?);
     Ok((plan, added))
 }
 
@@ -92,7 +93,8 @@ fn mentioned_numbers(root: &Path) -> BTreeMap<u16, Place> {
     let mut found = BTreeMap::new();
     for entry in walk(root) {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "lock") {
+        // Lock files and encrypted secrets hold numbers by chance.
+        if path.extension().is_some_and(|e| e == "lock" || e == "age") {
             continue;
         }
         if entry.metadata().is_ok_and(|m| m.len() > 1 << 20) {

@@ -56,6 +56,7 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
             plan.delete(&m.module);
         }
     }
+    crate::secret::unwire_monolith(repo, &mut plan, name)?;
     if monolith.database && matches!(repo.layout, Layout::Module(_)) {
         notes.push(format!(
             "the database and role of `{name}` stay on the server: drop them there when their data can go"
