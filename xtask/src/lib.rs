@@ -12,6 +12,8 @@ pub mod bench;
 pub mod cli;
 pub mod deploy;
 pub mod edit;
+pub mod eval;
+pub mod host;
 pub mod monolith;
 pub mod repo;
 pub mod secret;

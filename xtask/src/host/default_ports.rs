@@ -388,6 +388,29 @@ pub fn service_default_port(service: &str) -> Option<&'static DefaultPort> {
     DEFAULT_PORTS.iter().find(|p| p.service == service)
 }
 
+/// The default listen address of a service whose sites proxy to it through its own option
+/// (`"http://${cfg.http_addr}:${toString cfg.http_port}"`), read from nixpkgs like the ports:
+/// grafana's `http_addr` (nixos/modules/services/monitoring/grafana.nix), and gitea's and
+/// forgejo's `HTTP_ADDR`, a socket under `/run` when `PROTOCOL` ends in `+unix`, else `0.0.0.0`
+/// (nixos/modules/services/misc/gitea.nix, nixos/modules/services/misc/forgejo.nix).
+/// `setting` reads another option of the host.
+pub fn default_address(option: &str, setting: impl Fn(&str) -> Option<String>) -> Option<String> {
+    match option {
+        "services.grafana.settings.server.http_addr" => Some("127.0.0.1".into()),
+        "services.gitea.settings.server.HTTP_ADDR"
+        | "services.forgejo.settings.server.HTTP_ADDR" => {
+            let service = option.split('.').nth(1).expect("services.<name>");
+            let protocol = setting(&format!("services.{service}.settings.server.PROTOCOL"));
+            Some(if protocol.is_some_and(|p| p.ends_with("+unix")) {
+                format!("/run/{service}/{service}.sock")
+            } else {
+                "0.0.0.0".into()
+            })
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
