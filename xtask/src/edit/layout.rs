@@ -117,6 +117,14 @@ pub(super) fn end_of_trailing_comment(text: &str, end: TextSize) -> TextSize {
     end
 }
 
+/// Whether the line before the line holding `offset` is blank.
+pub(super) fn blank_line_before(text: &str, offset: TextSize) -> bool {
+    let start = usize::from(line_start(text, offset));
+    let Some(before) = text[..start].strip_suffix('\n') else { return false };
+    let previous = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    previous.trim().is_empty() && before.contains('\n')
+}
+
 /// Whether `range` of `text` contains a line break.
 pub(super) fn spans_lines(text: &str, range: TextRange) -> bool {
     text[range].contains('\n')

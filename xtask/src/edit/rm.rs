@@ -18,7 +18,8 @@ use rowan::{ast::AstNode, NodeOrToken, TextRange, TextSize};
 
 use super::attrpath::{attrpath_keys, display_path, AttrPath, Key};
 use super::layout::{
-    end_of_trailing_comment, indent_before, line_end_with_break, line_start, Style,
+    blank_line_before, end_of_trailing_comment, indent_before, line_end_with_break, line_start,
+    Style,
 };
 use super::query::{lookup, not_defined, refuse_several, Lookup};
 use super::set::inside_delimiters;
@@ -162,7 +163,18 @@ pub(super) fn element_extent(text: &str, node: &SyntaxNode) -> TextRange {
     match indent_before(text, range.start()) {
         Some(_) => {
             let first = leading_comments_start(text, node).unwrap_or(range.start());
-            TextRange::new(line_start(text, first), line_end_with_break(text, end))
+            let start = line_start(text, first);
+            let end = line_end_with_break(text, end);
+            // A paragraph of its own between blank lines (or a blank line and the end of its
+            // set): its blank line above goes with it, so one blank line stays, not two.
+            let rest = &text[usize::from(end)..];
+            let next = rest.split('\n').next().unwrap_or("").trim();
+            let last = next.starts_with(['}', ']']) || next == "in" || next.starts_with("in ");
+            if blank_line_before(text, start) && (next.is_empty() && rest.contains('\n') || last) {
+                let blank = line_start(text, start - TextSize::from(1));
+                return TextRange::new(blank, end);
+            }
+            TextRange::new(start, end)
         }
         None => {
             let before = &text[..usize::from(range.start())];
@@ -173,7 +185,7 @@ pub(super) fn element_extent(text: &str, node: &SyntaxNode) -> TextRange {
 }
 
 /// The start of the comment lines directly above `node` (no blank line between).
-fn leading_comments_start(text: &str, node: &SyntaxNode) -> Option<TextSize> {
+pub(super) fn leading_comments_start(text: &str, node: &SyntaxNode) -> Option<TextSize> {
     let mut first = None;
     let mut element = node.prev_sibling_or_token();
     while let Some(NodeOrToken::Token(ws)) = element {

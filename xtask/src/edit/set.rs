@@ -17,7 +17,8 @@ use rowan::{ast::AstNode, TextRange, TextSize};
 
 use super::attrpath::{attrpath_keys, display_path, quote_key, quote_string, AttrPath};
 use super::layout::{
-    end_of_trailing_comment, indent_before, line_indent, line_start, spans_lines, Style,
+    blank_line_before, end_of_trailing_comment, indent_before, line_indent, line_start,
+    spans_lines, Style,
 };
 use super::make::{lists_one_per_line, reindent_code, Snippet};
 use super::query::{layers, lookup, refuse_several, Lookup, Target};
@@ -154,7 +155,13 @@ pub(super) fn insert_after(
     match indent_before(text, range.start()) {
         Some(indent) => {
             let at = end_of_trailing_comment(text, range.end());
-            let insert = format!("\n{indent}{}", reindent_code(item, indent));
+            // Blocks set apart by blank lines: a new block is too.
+            let first = super::rm::leading_comments_start(text, anchor).unwrap_or(range.start());
+            let apart = item.contains('\n')
+                && spans_lines(text, range)
+                && blank_line_before(text, line_start(text, first));
+            let gap = if apart { "\n\n" } else { "\n" };
+            let insert = format!("{gap}{indent}{}", reindent_code(item, indent));
             TextEdit::insert(at, style.lines(&insert))
         }
         None => {
