@@ -186,6 +186,29 @@ pub fn run(runs: usize) -> Result<(), String> {
             ms(median(check_t.into_iter()))
         );
     }
+    println!("\na host written by hand, 50 files: median ms of {runs} runs");
+    println!("{:>8} {:>8} {:>22}", "list", "check", "new-monolith --dry-run");
+    let repo = dir.join("adopted");
+    generate_adopted_repo(&repo, 48);
+    let commands: [&[&str]; 3] = [
+        &["list"],
+        &["check"],
+        &["new-monolith", "fresh", "--domain", "fresh.example.com", "--dry-run"],
+    ];
+    let mut medians = Vec::new();
+    for command in commands {
+        let args: Vec<&std::ffi::OsStr> = command.iter().map(|a| a.as_ref()).collect();
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let (took, ok) = time(&tools.nmmm.program, &args, &repo);
+            if !ok {
+                return Err(format!("`{}` failed on {}", command.join(" "), repo.display()));
+            }
+            times.push(took);
+        }
+        medians.push(ms(median(times.into_iter())));
+    }
+    println!("{:>8.1} {:>8.1} {:>22.1}", medians[0], medians[1], medians[2]);
     transaction_costs(&tools.nmmm.program, &dir, runs)?;
     let _ = fs::remove_dir_all(&dir);
     Ok(())
@@ -349,6 +372,49 @@ pub fn generate_classic_repo(root: &Path, n: usize) {
     write(
         "nix/machine/hardware-configuration.nix",
         "{ ... }:\n{\n  fileSystems.\"/\".device = \"/dev/sda1\";\n}\n",
+    );
+}
+
+/// A host written by hand of `n` site files and two more (`configuration.nix`,
+/// `sites/default.nix`): apps of its own with the port in a `let`, apps as modules of options
+/// turned on in the host, apps on a sub-path beside metrics and static files, and apps on
+/// sockets.
+pub fn generate_adopted_repo(root: &Path, n: usize) {
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    let mut imports = String::new();
+    let mut enabled = String::new();
+    for i in 0..n {
+        imports.push_str(&format!("    ./s{i}.nix\n"));
+        let port = 7000 + i * 10;
+        let text = match i % 4 {
+            0 => format!(
+                "{{ pkgs, ... }}:\nlet\n  port = {port};\nin\n{{\n  users.users.s{i} = {{\n    isSystemUser = true;\n    group = \"s{i}\";\n  }};\n  users.groups.s{i} = {{ }};\n\n  systemd.services.s{i} = {{\n    wantedBy = [ \"multi-user.target\" ];\n    environment.PORT = toString port;\n    serviceConfig.ExecStart = \"${{pkgs.hello}}/bin/hello\";\n    serviceConfig.User = \"s{i}\";\n  }};\n\n  services.postgresql.ensureDatabases = [ \"s{i}\" ];\n\n  services.nginx.virtualHosts.\"s{i}.example.com\" = {{\n    enableACME = true;\n    forceSSL = true;\n    locations.\"/\".proxyPass = \"http://127.0.0.1:${{toString port}}\";\n  }};\n}}\n"
+            ),
+            1 => {
+                enabled.push_str(&format!("  my.apps.s{i} = {{\n    enable = true;\n    domain = \"s{i}.example.com\";\n  }};\n"));
+                format!(
+                    "{{ config, lib, pkgs, ... }}:\nlet\n  cfg = config.my.apps.s{i};\nin\n{{\n  options.my.apps.s{i} = {{\n    enable = lib.mkEnableOption \"s{i}\";\n    port = lib.mkOption {{\n      type = lib.types.port;\n      default = {port};\n    }};\n    domain = lib.mkOption {{ type = lib.types.str; }};\n  }};\n\n  config = lib.mkIf cfg.enable {{\n    systemd.services.s{i} = {{\n      wantedBy = [ \"multi-user.target\" ];\n      serviceConfig.ExecStart = \"${{pkgs.hello}}/bin/hello --port ${{toString cfg.port}}\";\n      serviceConfig.DynamicUser = true;\n    }};\n    services.nginx.virtualHosts.${{cfg.domain}} = {{\n      enableACME = true;\n      forceSSL = true;\n      locations.\"/\".proxyPass = \"http://127.0.0.1:${{toString cfg.port}}\";\n    }};\n  }};\n}}\n"
+                )
+            }
+            2 => format!(
+                "{{ pkgs, ... }}:\n{{\n  systemd.services.s{i} = {{\n    wantedBy = [ \"multi-user.target\" ];\n    serviceConfig.ExecStart = \"${{pkgs.hello}}/bin/hello --listen 127.0.0.1:{port}\";\n  }};\n  services.nginx.virtualHosts.\"s{i}.example.com\" = {{\n    enableACME = true;\n    forceSSL = true;\n    locations.\"/app/\".proxyPass = \"http://127.0.0.1:{port}/\";\n    locations.\"/metrics\".proxyPass = \"http://127.0.0.1:9100\";\n    locations.\"/static/\".root = \"/srv/s{i}\";\n  }};\n}}\n"
+            ),
+            _ => format!(
+                "{{ pkgs, ... }}:\n{{\n  systemd.services.s{i} = {{\n    wantedBy = [ \"multi-user.target\" ];\n    serviceConfig.ExecStart = \"${{pkgs.hello}}/bin/hello --socket /run/s{i}/s{i}.sock\";\n    serviceConfig.RuntimeDirectory = \"s{i}\";\n  }};\n  services.nginx.virtualHosts.\"s{i}.example.com\" = {{\n    enableACME = true;\n    forceSSL = true;\n    locations.\"/\".proxyPass = \"http://unix:/run/s{i}/s{i}.sock\";\n  }};\n}}\n"
+            ),
+        };
+        write(&format!("sites/s{i}.nix"), &text);
+    }
+    write("sites/default.nix", &format!("{{\n  imports = [\n{imports}  ];\n}}\n"));
+    write(
+        "configuration.nix",
+        &format!(
+            "{{ config, pkgs, ... }}:\n{{\n  imports = [ ./sites ];\n\n  networking.hostName = \"bench\";\n  networking.firewall.allowedTCPPorts = [ 22 80 443 ];\n\n  services.nginx.enable = true;\n  services.postgresql.enable = true;\n  security.acme.acceptTerms = true;\n\n{enabled}}}\n"
+        ),
     );
 }
 

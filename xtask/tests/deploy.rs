@@ -161,13 +161,14 @@ const WEB2: &str = "deploy@203.0.113.7";
 
 /// The example fleet's colmena deploy, then each monolith's health check, host by host.
 fn fleet_deploy_then_checks() -> Vec<Vec<String>> {
+    // In the order Nix names them: by name.
     let checks = [
         (WEB1, "blog"),
         (WEB1, "docs"),
         (WEB1, "wiki"),
-        (WEB2, "shop"),
         (WEB2, "api"),
         (WEB2, "forum"),
+        (WEB2, "shop"),
     ];
     std::iter::once(words("colmena apply switch --on web1,web2"))
         .chain(checks.map(|(host, name)| health(host, &format!("{name}.example.com"), "/healthz")))

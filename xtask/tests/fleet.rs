@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use support::{copy_tree, nix_eval_expr, repo_root, transcript, xtask, TempDir};
 use xtask::deploy::place;
-use xtask::repo::{Host, Monolith, Place};
+use xtask::repo::{Host, Kind, Monolith, Place};
 
 fn host(name: &str, capacity: Option<u32>) -> Host {
     Host {
@@ -24,11 +24,18 @@ fn host(name: &str, capacity: Option<u32>) -> Host {
 fn monolith(name: &str, pin: Option<&str>) -> Monolith {
     Monolith {
         name: name.to_owned(),
+        kind: Kind::Nmmm,
         domain: Some(format!("{name}.example.com")),
+        aliases: Vec::new(),
+        path: "/".to_owned(),
         port: Some(8081),
-        database: true,
+        socket: None,
+        upstream: format!("systemd:{name}"),
+        database: Some(name.to_owned()),
         host: pin.map(str::to_owned),
         files: Vec::new(),
+        defined: Vec::new(),
+        unresolved: Vec::new(),
         place: Place { file: PathBuf::from("monoliths/default.nix"), line: 1, col: 1 },
     }
 }

@@ -97,7 +97,7 @@ fn classic_new_monolith_writes_files_that_parse_and_ports_that_evaluate() {
     let names: Vec<&str> =
         list.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["massapp", "shop", "my-blog"]);
-    assert_eq!(list[2]["database"], json!(false));
+    assert_eq!(list[2]["database"], json!(null));
     let check = run(&dir, &["check"]);
     assert_ok(&check);
     insta::assert_snapshot!("classic_check_after_two_new_monoliths", transcript(&check));
@@ -247,10 +247,13 @@ fn check_reports_each_problem_at_its_place() {
         .unwrap();
     fs::write(root.join("nix/orphan-vhost.nix"), "{ }\n").unwrap();
     let config = root.join("nix/hetzner/configuration.nix");
-    let text =
-        fs::read_to_string(&config).unwrap().replace("../shop.nix", "../shop.nix\n    ../gone.nix");
+    let text = fs::read_to_string(&config)
+        .unwrap()
+        .replace("../shop.nix", "../shop.nix\n    ../gone.nix\n    ../broken.nix");
     fs::write(&config, text).unwrap();
     fs::write(root.join("nix/broken.nix"), "{ a = ; }\n").unwrap();
+    // A file the host does not import is not part of it, and not checked.
+    fs::write(root.join("nix/draft.nix"), "{ b = ; }\n").unwrap();
     let out = run(&dir, &["check"]);
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     insta::assert_snapshot!(transcript(&out));

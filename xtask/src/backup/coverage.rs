@@ -42,7 +42,8 @@ pub fn uncovered(repo: &Repo) -> Vec<Uncovered> {
     }
     let mut found = Vec::new();
     for (i, m) in repo.inventory.monoliths.iter().enumerate() {
-        if !m.database {
+        // Monoliths' databases; other services' are their modules' business.
+        if m.database.is_none() || !m.is_monolith() {
             continue;
         }
         let message = if enabled {

@@ -163,7 +163,7 @@ pub fn plan_restore(
     Ok(RestorePlan {
         name: name.clone(),
         host: shell.host.clone(),
-        database: monolith.database.then(|| name.replace('-', "_")),
+        database: monolith.database.clone(),
         state_directory: shell.machine.state_directory(&domain),
         domain,
         snapshot,

@@ -30,6 +30,10 @@ struct Cli {
     /// How long a command that writes waits for another nmmm run on the same repository
     #[arg(long, value_name = "SECONDS", default_value_t = 30, global = true)]
     wait: u64,
+    /// The host to work on, in a repository with several (`nixosConfigurations.<NAME>`)
+    // Its own id, apart from the `host` arguments of `rollback` and `backup`.
+    #[arg(long = "host", value_name = "NAME", global = true)]
+    only_host: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -112,6 +116,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     }
     let wait = std::time::Duration::from_secs(cli.wait);
+    monolith::choose_host(cli.only_host);
     let result = match cli.command {
         Command::Nix(cmd) => nix::run(cmd, wait),
         Command::NewMonolith(args) => monolith::new(args, wait),
@@ -204,15 +209,29 @@ pub fn preview_and_write(
             _ if change.path.extension().is_some_and(|e| e == "age") => {
                 format!("--- a/{name}\n+++ b/{name}\n@@ encrypted, not shown @@\n")
             }
-            // A long new file (a lock file, a copied source) is named, not printed.
-            (None, Some(_)) if lines > NEW_FILE_LINES_SHOWN => {
+            // A long new file (a lock file, a copied source) is named, not printed; Nix is what
+            // the change is, and is always shown.
+            (None, Some(_))
+                if lines > NEW_FILE_LINES_SHOWN
+                    && change.path.extension().is_none_or(|e| e != "nix") =>
+            {
                 format!("--- /dev/null\n+++ b/{name}\n@@ new file of {lines} lines, not shown @@\n")
             }
+            (None, Some(_)) => unified_diff(&name, before, after, color).replacen(
+                &format!("--- a/{name}\n"),
+                "--- /dev/null\n",
+                1,
+            ),
             (_, None)
                 if change.before.is_none() || before.lines().count() > NEW_FILE_LINES_SHOWN =>
             {
                 format!("--- a/{name}\n+++ /dev/null\n@@ file deleted @@\n")
             }
+            (_, None) => unified_diff(&name, before, after, color).replacen(
+                &format!("+++ b/{name}\n"),
+                "+++ /dev/null\n",
+                1,
+            ),
             _ => unified_diff(&name, before, after, color),
         };
         let _ = out.write_all(diff.as_bytes());

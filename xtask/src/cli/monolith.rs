@@ -52,8 +52,17 @@ fn root() -> Result<PathBuf, Failure> {
     Ok(repo::find_root(&cwd))
 }
 
+/// The host `--host` chose, for every command of this run.
+static HOST: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Says which host the commands of this run work on (`--host`), once.
+pub fn choose_host(host: Option<String>) {
+    let _ = HOST.set(host);
+}
+
 fn load_at(root: &Path) -> Result<Repo, Failure> {
-    repo::load(root).map_err(|e| {
+    let host = HOST.get().and_then(Option::as_deref);
+    repo::load_host(root, host).map_err(|e| {
         eprintln!("error: {e}");
         Failure(2)
     })
@@ -167,26 +176,44 @@ pub fn list(json: bool) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&monoliths).expect("the model serialises"));
         return Ok(());
     }
-    let rows: Vec<[String; 6]> = monoliths
+    let rows: Vec<[String; 8]> = monoliths
         .iter()
         .map(|m| {
+            let domain = m.domain.clone().unwrap_or_else(|| "?".into());
+            let port = match (m.port, &m.socket) {
+                (Some(p), _) => p.to_string(),
+                (None, Some(socket)) => format!("unix:{socket}"),
+                (None, None) => "?".into(),
+            };
             [
                 m.name.clone(),
-                m.domain.clone().unwrap_or_else(|| "-".into()),
-                m.port.map_or("-".into(), |p| p.to_string()),
-                if m.database { "yes".into() } else { "no".into() },
+                if m.path == "/" { domain } else { format!("{domain}{}", m.path) },
+                port,
+                m.database.clone().unwrap_or_else(|| "-".into()),
                 m.host.clone().unwrap_or_else(|| "-".into()),
+                format!("{:?}", m.kind).to_lowercase(),
+                m.upstream.clone(),
                 m.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
             ]
         })
         .collect();
-    let header = ["NAME", "DOMAIN", "PORT", "DATABASE", "HOST", "FILES"].map(String::from);
-    let widths: Vec<usize> = (0..6)
+    let header = ["NAME", "DOMAIN", "PORT", "DATABASE", "HOST", "KIND", "UPSTREAM", "FILES"]
+        .map(String::from);
+    let widths: Vec<usize> = (0..8)
         .map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     for row in std::iter::once(&header).chain(&rows) {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("{}", cells.join("  ").trim_end());
+    }
+    for m in &monoliths {
+        for unresolved in &m.unresolved {
+            let at = unresolved.at.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
+            eprintln!(
+                "note: the {} of `{}` cannot be read without evaluating Nix{at}",
+                unresolved.what, m.name
+            );
+        }
     }
     Ok(())
 }
@@ -217,6 +244,26 @@ pub fn init(wait: Duration) -> Result<(), Failure> {
                 repo::Layout::Module(m) => {
                     format!("module layout, monoliths in {}", m.monoliths_file.display())
                 }
+                repo::Layout::Adopted(a) => format!(
+                    "a host written by hand; new monoliths go {}",
+                    match &a.shape {
+                        repo::adopted::Shape::FilePerSite { dir, .. } =>
+                            format!("in a file of their own in {}/", dir.display()),
+                        repo::adopted::Shape::Split { dir, vhosts_file, .. } => format!(
+                            "in a file of their own in {}/, their vhosts in {}",
+                            dir.display(),
+                            vhosts_file.display()
+                        ),
+                        repo::adopted::Shape::Inline { file } => format!("into {}", file.display()),
+                        repo::adopted::Shape::OptionModule { dir, prefix, enable_file, .. } =>
+                            format!(
+                                "as modules of options `{}.<name>` in {}/, turned on in {}",
+                                prefix.join("."),
+                                dir.display(),
+                                enable_file.display()
+                            ),
+                    }
+                ),
                 repo::Layout::Classic(c) => format!(
                     "classic layout, entry {}, ports and domains in {}",
                     c.entry.display(),

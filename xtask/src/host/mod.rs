@@ -35,6 +35,8 @@ pub struct Host {
     /// What could not be read (a flake input's module, an import of something computed), with
     /// where, for `check`.
     pub unread: Vec<(String, Option<Place>)>,
+    /// Each file imported as a module, with the file whose `imports` names it.
+    pub imported: Vec<(FileId, Option<FileId>)>,
 }
 
 /// Why a host could not be read.
@@ -120,7 +122,7 @@ fn specs(ev: &Evaluator, root: &Path, entry: Option<&Path>) -> Result<Vec<Spec>,
             root.display()
         ))),
         many => Err(HostError(format!(
-            "several files could be the machine's configuration:\n{}\nSay which in nmmm.toml at the \
+            "several files look like the machine's entry file:\n{}\nSay which in nmmm.toml at the \
              repository's root, e.g.:\n  entry = {:?}",
             many.iter()
                 .map(|p| format!("  {}", p.strip_prefix(root).unwrap_or(p).display()))
@@ -314,8 +316,14 @@ fn read(ev: Rc<Evaluator>, spec: Spec) -> Host {
         }
     }
     let args = Thunk::value(Value::Set(Rc::new(Attrs::from_values(args))));
-    let mut reader =
-        Reader { ev: &ev, args, modules: Vec::new(), seen: HashSet::new(), unread: Vec::new() };
+    let mut reader = Reader {
+        ev: &ev,
+        args,
+        modules: Vec::new(),
+        seen: HashSet::new(),
+        unread: Vec::new(),
+        imported: Vec::new(),
+    };
     let mut entry = None;
     for module in &spec.modules {
         // The host's own module comes last, after those it shares (`./common`, a flake input's).
@@ -326,14 +334,14 @@ fn read(ev: Rc<Evaluator>, spec: Spec) -> Host {
         }
         reader.module(module.clone(), None);
     }
-    let Reader { modules, unread, .. } = reader;
+    let Reader { modules, unread, imported, .. } = reader;
     let modules = Rc::new(modules);
     ev.set_config(Rc::new(Merged {
         modules: modules.clone(),
         memo: RefCell::new(HashMap::new()),
         busy: RefCell::new(HashSet::new()),
     }));
-    Host { name: spec.name, entry, ev, modules, unread }
+    Host { name: spec.name, entry, ev, modules, unread, imported }
 }
 
 struct Reader<'a> {
@@ -342,6 +350,7 @@ struct Reader<'a> {
     modules: Vec<Module>,
     seen: HashSet<PathBuf>,
     unread: Vec<(String, Option<Place>)>,
+    imported: Vec<(FileId, Option<FileId>)>,
 }
 
 /// The names a module's top level keeps beside `config`.
@@ -358,6 +367,7 @@ const MODULE_KEYS: &[&str] = &[
 ];
 
 impl Reader<'_> {
+    /// Reads a module written in `file` (a path: the file it names).
     fn module(&mut self, module: Thunk, file: Option<FileId>) {
         let place = module.place();
         match self.ev.force_plain(&module) {
@@ -372,14 +382,22 @@ impl Reader<'_> {
                     return;
                 }
                 let value = self.ev.import(&path);
-                let file = self.ev.file_id(&path);
-                self.module(value, file);
+                let imported = self.ev.file_id(&path);
+                if let Some(id) = imported {
+                    self.imported.push((id, file));
+                }
+                self.module(value, imported);
             }
             Value::Lambda(_) | Value::Builtin(_) => {
                 let called = self.ev.call(self.ev.force(&module), self.args.clone(), place);
                 self.module(Thunk::value(called), file);
             }
-            Value::Set(attrs) => self.attrs(&attrs, file),
+            Value::Set(attrs) => {
+                // A module that is already a set (`import ./modules`): the file it is written in.
+                let file =
+                    file.or_else(|| attrs.names().find_map(|n| attrs.place(n)).map(|p| p.file));
+                self.attrs(&attrs, file)
+            }
             Value::Unknown(u) => {
                 self.unread.push((format!("a module: {}", u.why), u.place.or(place)))
             }

@@ -67,6 +67,8 @@ pub struct Site {
     pub database: Option<String>,
     /// Where the site is defined: its vhost's definitions, then its service's.
     pub places: Vec<Place>,
+    /// Where its location's proxy is written (`locations."/".proxyPass = ...`).
+    pub target: Option<Place>,
     /// What could not be read, and where.
     pub unresolved: Vec<(String, Option<Place>)>,
 }
@@ -104,12 +106,24 @@ pub fn read(host: &Host) -> Sites {
     for site in &mut out.sites {
         if site.upstream == Upstream::Unknown {
             let used = site.port.and_then(|p| {
-                // A unit or module of its own before what merely opens the port.
-                let users = out.ports.iter().filter(|u| u.port == p);
+                // A unit or module before what merely opens the port; of two that take it, the
+                // one named like the site.
+                let users: Vec<&UsedPort> = out.ports.iter().filter(|u| u.port == p).collect();
+                let domain = site.domain.as_deref().unwrap_or(&site.key);
+                let label = domain.split('.').next().unwrap_or("");
+                let named = |u: &&&UsedPort| match &u.upstream {
+                    Upstream::Systemd(n) | Upstream::Container(n) => {
+                        n == label || site.key.contains(n.as_str())
+                    }
+                    Upstream::Module(n) => n.rsplit('.').next() == Some(label),
+                    Upstream::Unknown => false,
+                };
                 users
-                    .clone()
-                    .find(|u| u.upstream != Upstream::Unknown)
-                    .or_else(|| users.clone().next())
+                    .iter()
+                    .find(named)
+                    .or_else(|| users.iter().find(|u| u.upstream != Upstream::Unknown))
+                    .or_else(|| users.first())
+                    .copied()
             });
             if let Some(used) = used {
                 site.upstream = used.upstream.clone();
@@ -428,6 +442,7 @@ fn nmmm_monoliths(host: &Host, out: &mut Sites) {
             upstream: Upstream::Systemd(name.to_owned()),
             database: database_on.then(|| name.replace('-', "_")),
             places: place.into_iter().collect(),
+            target: None,
             unresolved,
         });
     }
@@ -572,6 +587,7 @@ fn vhosts(host: &Host, out: &mut Sites) {
                 upstream,
                 database: None,
                 places: places.clone(),
+                target: proxy.place,
                 unresolved: site_unresolved,
             });
         }

@@ -51,7 +51,10 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
         Problem { severity, file: file.to_owned(), line, col, message }
     };
 
-    for (path, file) in &repo.files {
+    // The files the hosts are made of; a file no host imports is not part of the machine.
+    let host_files = repo.host_files();
+    let own = || repo.files.iter().filter(|(path, _)| host_files.contains(*path));
+    for (path, file) in own() {
         if let Err(err) = &file.parsed {
             let offset = err.range.map_or(0, |r| usize::from(r.start()));
             problems.push(at(Severity::Error, path, offset, format!("{err}")));
@@ -60,9 +63,29 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
 
     clashes(repo, &mut problems);
 
+    // What could not be read is listed with where the tool stopped.
+    for m in &repo.inventory.monoliths {
+        for unresolved in &m.unresolved {
+            let Place { file, line, col } =
+                unresolved.at.clone().unwrap_or_else(|| m.place.clone());
+            problems.push(Problem {
+                severity: Severity::Warning,
+                file,
+                line,
+                col,
+                message: format!(
+                    "the {} of {} `{}` cannot be read without evaluating Nix",
+                    unresolved.what,
+                    kind_word(m),
+                    m.name
+                ),
+            });
+        }
+    }
+
     // Paths that lead nowhere: imports, fold lists, monolith sources.
     let mut wired: BTreeSet<PathBuf> = BTreeSet::new();
-    for (path, file) in &repo.files {
+    for (path, file) in own() {
         let Ok(nix) = &file.parsed else { continue };
         let dir = path.parent().unwrap_or(Path::new(""));
         for list in [&["imports"][..], VHOSTS] {
@@ -165,6 +188,7 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
                 }
             }
         }
+        Layout::Adopted(_) => {}
         Layout::Module(layout) => {
             let dir = layout.monoliths_file.parent().unwrap_or(Path::new(""));
             let used: BTreeSet<&PathBuf> =
@@ -190,7 +214,10 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
                     .map(|e| dir.join(e.file_name()))
                     .collect();
                 folders.sort();
-                for folder in folders.iter().filter(|f| !used.contains(f)) {
+                for folder in folders
+                    .iter()
+                    .filter(|f| !used.contains(f) && !host_files.contains(&f.join("default.nix")))
+                {
                     let file = folder.join("default.nix");
                     problems.push(Problem {
                         severity: Severity::Error,
@@ -222,37 +249,138 @@ pub fn check(repo: &Repo) -> Vec<Problem> {
     problems
 }
 
-/// Two monoliths with one name, one domain, or one port on one host.
+/// Two monoliths with one name, two sites with one domain, or two services with one port on one
+/// host (a monolith must not take a port gitea takes by default).
 fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
     let monoliths = &repo.inventory.monoliths;
-    // Ports are per host: where a monolith runs is its pin, or where placement puts it.
+    // Where a monolith runs: its pin, or where placement puts it.
     let placement = crate::deploy::place(&repo.inventory.hosts, monoliths);
-    let mut seen: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let host_of =
+        |m: &Monolith| m.host.clone().or_else(|| placement.assignment.get(&m.name).cloned());
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut domains: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for (i, m) in monoliths.iter().enumerate() {
-        let keys = [
-            Some(("name", m.name.clone())),
-            m.domain.clone().map(|d| ("domain", d)),
-            m.port.map(|p| match m.host.as_ref().or(placement.assignment.get(&m.name)) {
-                Some(host) => ("port", format!("{p} on host {host}")),
-                None => ("port", p.to_string()),
-            }),
-        ];
-        for (kind, value) in keys.into_iter().flatten() {
-            match seen.get(&(kind, value.clone())) {
+        if m.is_monolith() {
+            match names.get(m.name.as_str()) {
+                Some(&first)
+                    if monoliths[first].upstream != m.upstream
+                        || monoliths[first].kind != m.kind =>
+                {
+                    let other = &monoliths[first];
+                    problems.push(Problem::at_monolith(
+                        m,
+                        format!(
+                            "monolith `{}` has the name of monolith `{}` at {}",
+                            m.name, other.name, other.place
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    names.insert(&m.name, i);
+                }
+            }
+        }
+        if let Some(domain) = &m.domain {
+            match domains.get(&(domain.as_str(), m.path.as_str())) {
                 Some(&first) => {
                     let other = &monoliths[first];
                     problems.push(Problem::at_monolith(
                         m,
                         format!(
-                            "monolith `{}` has the {kind} {value} of monolith `{}` at {}",
-                            m.name, other.name, other.place
+                            "{} `{}` has the domain {domain} of {} `{}` at {}",
+                            kind_word(m),
+                            m.name,
+                            kind_word(other),
+                            other.name,
+                            other.place
                         ),
                     ));
                 }
                 None => {
-                    seen.insert((kind, value), i);
+                    domains.insert((domain, &m.path), i);
                 }
             }
         }
+    }
+    // Every user of a port on a host: the sites, and the services the host runs without a site.
+    struct User {
+        upstream: String,
+        what: String,
+        place: Option<Place>,
+        monolith: Option<usize>,
+    }
+    let mut users: BTreeMap<(Option<String>, u16), Vec<User>> = BTreeMap::new();
+    for (i, m) in monoliths.iter().enumerate() {
+        if let Some(port) = m.port {
+            let what = format!("{} `{}`", kind_word(m), m.name);
+            users.entry((host_of(m), port)).or_default().push(User {
+                upstream: m.upstream.clone(),
+                what,
+                place: Some(m.place.clone()),
+                monolith: Some(i),
+            });
+        }
+    }
+    for (host, sites) in &repo.hosts {
+        for used in &sites.ports {
+            // What only mentions a port (the firewall), and NMMM's monoliths, counted above.
+            if used.upstream == crate::host::Upstream::Unknown
+                || used.by.starts_with("nmmm.monoliths.")
+            {
+                continue;
+            }
+            let upstream = used.upstream.to_string();
+            let list = users.entry((Some(host.name.clone()), used.port)).or_default();
+            if list.iter().any(|u| u.upstream == upstream) {
+                continue;
+            }
+            list.push(User {
+                upstream,
+                what: format!("`{}`", used.by),
+                place: used.place.map(|p| crate::repo::place_of(host, p)),
+                monolith: None,
+            });
+        }
+    }
+    for ((host, port), list) in &users {
+        let mut distinct: Vec<&User> = Vec::new();
+        for user in list {
+            if !distinct.iter().any(|u| u.upstream == user.upstream) {
+                distinct.push(user);
+            }
+        }
+        let Some((first, rest)) = distinct.split_first() else { continue };
+        let on = host.as_ref().map(|h| format!(" on host {h}")).unwrap_or_default();
+        for user in rest {
+            let message = format!(
+                "{} takes port {port}{on}, which {} takes{}",
+                user.what,
+                first.what,
+                first.place.as_ref().map(|p| format!(" at {p}")).unwrap_or_default()
+            );
+            let place = user.place.clone().or_else(|| first.place.clone());
+            match (user.monolith, place) {
+                (Some(i), _) => problems.push(Problem::at_monolith(&monoliths[i], message)),
+                (None, Some(Place { file, line, col })) => {
+                    problems.push(Problem { severity: Severity::Error, file, line, col, message })
+                }
+                (None, None) => problems.push(Problem {
+                    severity: Severity::Error,
+                    file: PathBuf::new(),
+                    line: 1,
+                    col: 1,
+                    message,
+                }),
+            }
+        }
+    }
+}
+
+fn kind_word(m: &Monolith) -> &'static str {
+    if m.is_monolith() {
+        "monolith"
+    } else {
+        "site"
     }
 }

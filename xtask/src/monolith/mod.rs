@@ -2,6 +2,7 @@
 //! [`crate::repo`], change it through the edit engine's operations, and know nothing of syntax
 //! trees.
 
+mod adopted;
 pub mod check;
 pub mod names;
 pub mod new;

@@ -47,6 +47,9 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
     match &repo.layout {
         Layout::Module(layout) => plan_module(repo, layout, new, &mut plan, &mut added)?,
         Layout::Classic(layout) => plan_classic(repo, layout, new, &mut plan, &mut added)?,
+        Layout::Adopted(layout) => {
+            super::adopted::plan_new(repo, layout, new, &mut plan, &mut added)?
+        }
     }
     added.notes.extend(crate::secret::wire_new_monolith(repo, &mut plan, &new.name)?);
     Ok((plan, added))
@@ -55,16 +58,31 @@ pub fn plan<'a>(repo: &'a Repo, new: &NewMonolith) -> Result<(Plan<'a>, Added), 
 /// The next free port above the highest in use, never one the repository mentions anywhere;
 /// or the one asked for, when it is free.
 fn choose_port(repo: &Repo, asked: Option<u16>) -> Result<u16, WorkflowError> {
-    let used: BTreeMap<u16, &Monolith> =
-        repo.inventory.monoliths.iter().filter_map(|m| Some((m.port?, m))).collect();
+    // Every port a site or service of the hosts takes: their monoliths', their units', and the
+    // defaults of the nixpkgs services they enable.
+    let mut used: BTreeMap<u16, String> = BTreeMap::new();
+    for m in &repo.inventory.monoliths {
+        if let Some(port) = m.port {
+            used.entry(port).or_insert_with(|| {
+                format!("{}: port {port} is {} `{}`'s already", m.place, kind_name(m), m.name)
+            });
+        }
+    }
+    for (host, sites) in &repo.hosts {
+        for p in &sites.ports {
+            let at = p
+                .place
+                .map(|place| format!("{}: ", crate::repo::place_of(host, place)))
+                .unwrap_or_default();
+            used.entry(p.port)
+                .or_insert_with(|| format!("{at}port {} is taken by {}", p.port, p.by));
+        }
+    }
     let mentioned = mentioned_numbers(&repo.root);
-    let range = repo.config.ports;
+    let range = repo.config.ports.unwrap_or_default();
     if let Some(port) = asked {
-        if let Some(m) = used.get(&port) {
-            return Err(WorkflowError(format!(
-                "{}: port {port} is monolith `{}`'s already",
-                m.place, m.name
-            )));
+        if let Some(why) = used.get(&port) {
+            return Err(WorkflowError(why.clone()));
         }
         if let Some(place) = mentioned.get(&port) {
             return Err(WorkflowError(format!(
@@ -79,13 +97,66 @@ fn choose_port(repo: &Repo, asked: Option<u16>) -> Result<u16, WorkflowError> {
         }
         return Ok(port);
     }
-    let start = used.keys().next_back().map_or(range.min, |p| p.saturating_add(1)).max(range.min);
-    (start..=range.max).find(|p| !mentioned.contains_key(p)).ok_or_else(|| {
+    // Above the highest port of the monoliths, where the next one would go by hand: in the
+    // steps the host counts in (4100, 4200, 4300: 4400) unless nmmm.toml says where.
+    let mut ports: Vec<u16> = repo
+        .inventory
+        .monoliths
+        .iter()
+        .filter(|m| m.is_monolith())
+        .filter_map(|m| m.port)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let free = |p: &u16| !mentioned.contains_key(p) && !used.contains_key(p);
+    if repo.config.ports.is_none() {
+        if let Some(port) =
+            next_in_steps(&ports).into_iter().flatten().find(|p| *p >= 1024 && free(p))
+        {
+            return Ok(port);
+        }
+    }
+    let highest = ports.last().copied();
+    let start = match repo.config.ports {
+        Some(range) => highest.map_or(range.min, |p| p.saturating_add(1)).max(range.min),
+        None => highest.map_or(range.min, |p| p.saturating_add(1)).max(1024),
+    };
+    (start..=range.max).find(free).ok_or_else(|| {
         WorkflowError(format!(
             "no free port from {start} to {}: widen [ports] in nmmm.toml",
             range.max
         ))
     })
+}
+
+/// The ports after the highest of `ports` (sorted) in the step they are counted in, when three
+/// or more are, in steps of ten or more (`4100 4200 4300` gives `4400 4500 ...`; `8001 8002
+/// 8003` and `3000 7200 7310` give none).
+fn next_in_steps(ports: &[u16]) -> Option<impl Iterator<Item = u16>> {
+    let (&first, &last) = (ports.first()?, ports.last()?);
+    let step = ports.windows(2).map(|w| w[1] - w[0]).reduce(gcd)?;
+    let counted = ports.len() >= 3
+        && (10..=1000).contains(&step)
+        && (last - first) / step <= 2 * ports.len() as u16;
+    counted.then(|| {
+        (1..).map_while(move |k: u32| u16::try_from(u32::from(last) + k * u32::from(step)).ok())
+    })
+}
+
+fn gcd(a: u16, b: u16) -> u16 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+fn kind_name(m: &Monolith) -> &'static str {
+    if m.is_monolith() {
+        "monolith"
+    } else {
+        "site"
+    }
 }
 
 /// Every number from 1024 to 65535 written in the repository's text files, with its first place.
@@ -234,7 +305,7 @@ fn fleet_host(
     Ok(Some(host))
 }
 
-fn copy_folder(
+pub(super) fn copy_folder(
     folder: &Path,
     from: &str,
     to: &str,
@@ -373,7 +444,7 @@ fn plan_classic(
 }
 
 /// Replaces the number `old` where it stands alone (not inside a longer number or word).
-fn replace_number(text: &str, old: u16, new: u16) -> String {
+pub(super) fn replace_number(text: &str, old: u16, new: u16) -> String {
     let old = old.to_string();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -392,4 +463,30 @@ fn replace_number(text: &str, old: u16, new: u16) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_in_steps;
+
+    fn next(ports: &[u16]) -> Option<Vec<u16>> {
+        next_in_steps(ports).map(|it| it.take(2).collect())
+    }
+
+    #[test]
+    fn ports_counted_in_steps_go_on_in_them() {
+        assert_eq!(next(&[4100, 4200, 4300]), Some(vec![4400, 4500]));
+        assert_eq!(next(&[4100, 4200, 4400]), Some(vec![4500, 4600]));
+        assert_eq!(next(&[3010, 3020, 3030, 3050]), Some(vec![3060, 3070]));
+        assert_eq!(next(&[65000, 65200, 65400]), Some(vec![]));
+    }
+
+    #[test]
+    fn ports_not_counted_in_steps_give_none() {
+        assert_eq!(next(&[]), None);
+        assert_eq!(next(&[4100, 4200]), None);
+        assert_eq!(next(&[8001, 8002, 8003]), None);
+        assert_eq!(next(&[3000, 7200, 7310]), None);
+        assert_eq!(next(&[3000, 3000, 3000]), None);
+    }
 }

@@ -26,10 +26,12 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// A plan for `repo`, which must parse throughout: a workflow adopts a repository whole, and
-    /// a file it cannot read could hide a clash or be one it has to change.
+    /// A plan for `repo`, whose hosts must parse throughout: a workflow adopts a host whole, and
+    /// a file it cannot read could hide a clash or be one it has to change. (A file no host
+    /// imports is not part of the machine.)
     pub fn new(repo: &'a Repo) -> Result<Plan<'a>, WorkflowError> {
-        for (path, file) in &repo.files {
+        let host_files = repo.host_files();
+        for (path, file) in repo.files.iter().filter(|(p, _)| host_files.contains(*p)) {
             if let Err(err) = &file.parsed {
                 let shown = path.display().to_string();
                 return Err(WorkflowError(render_error(&shown, &file.text, err)));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::plan::{Plan, WorkflowError};
 use crate::edit;
 use crate::repo::classic::{IMPORTS, INITIAL_SCRIPT, VHOSTS};
-use crate::repo::{attrpath, Layout, Repo};
+use crate::repo::{attrpath, AdoptedLayout, Kind, Layout, Repo};
 
 pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), WorkflowError> {
     let monolith = repo.inventory.monoliths.iter().find(|m| m.name == name).ok_or_else(|| {
@@ -14,16 +14,21 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
     })?;
     let mut plan = Plan::new(repo)?;
     let mut notes = Vec::new();
-    match &repo.layout {
-        Layout::Module(_) => {
+    let classic = match &repo.layout {
+        Layout::Classic(layout) => {
+            layout.monoliths.iter().find(|m| m.name == name).map(|m| (layout, m))
+        }
+        _ => None,
+    };
+    match (monolith.kind, classic) {
+        (Kind::Nmmm, _) => {
             let path = attrpath(&["nmmm", "monoliths", name]);
             plan.edit(&monolith.place.file, |f| edit::remove_attr(f, &path))?;
             for file in &monolith.files {
                 delete_tree(repo, &mut plan, file);
             }
         }
-        Layout::Classic(layout) => {
-            let m = layout.monoliths.iter().find(|m| m.name == name).expect("read from the layout");
+        (_, Some((layout, m))) => {
             let entry = &layout.entry;
             plan.edit(entry, |f| edit::remove_list_element(f, attrpath(IMPORTS), &m.import))?;
             if let Some((vhost, written)) = &m.vhost {
@@ -55,9 +60,26 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
             }
             plan.delete(&m.module);
         }
+        (Kind::Monolith, None) => {
+            let detected;
+            let layout = match &repo.layout {
+                Layout::Adopted(layout) => layout,
+                _ => {
+                    detected = AdoptedLayout::detect(&repo.root, &repo.files, &repo.hosts);
+                    &detected
+                }
+            };
+            notes.extend(super::adopted::plan_remove(repo, layout, monolith, &mut plan)?);
+        }
+        _ => {
+            return Err(WorkflowError(format!(
+                "{}: `{name}` is served by {}, not by a monolith: remove its site by hand",
+                monolith.place, monolith.upstream
+            )))
+        }
     }
     crate::secret::unwire_monolith(repo, &mut plan, name)?;
-    if monolith.database && matches!(repo.layout, Layout::Module(_)) {
+    if monolith.database.is_some() && monolith.kind == Kind::Nmmm {
         notes.push(format!(
             "the database and role of `{name}` stay on the server: drop them there when their data can go"
         ));

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::scan::resolve;
-use super::{attrpath, config, place_in, Config, Host, LoadError, Monolith, SourceFile};
+use super::{attrpath, Config, SourceFile};
 use crate::edit::{read_list, read_string_lines, Node, Value};
+use crate::host::{sites, Host};
 
 pub struct ClassicLayout {
     pub entry: PathBuf,
@@ -40,59 +41,27 @@ pub const IMPORTS: &[&str] = &["imports"];
 pub const VHOSTS: &[&str] = &["services", "nginx", "virtualHosts"];
 pub const INITIAL_SCRIPT: &[&str] = &["services", "postgresql", "initialScript"];
 
+/// The classic layout, when the host's entry file folds a literal list of vhost files into
+/// `services.nginx.virtualHosts` and imports one module per monolith.
 pub(super) fn detect(
     files: &BTreeMap<PathBuf, SourceFile>,
     config: &Config,
-) -> Result<Option<ClassicLayout>, LoadError> {
+    hosts: &[(Host, sites::Sites)],
+) -> Option<ClassicLayout> {
     let entry = match &config.entry {
-        Some(entry) => {
-            if !files.contains_key(entry) {
-                return Err(LoadError(format!(
-                    "{}: entry = {:?} is not a .nix file of the repository",
-                    config::FILE_NAME,
-                    entry.display().to_string()
-                )));
-            }
-            entry.clone()
-        }
-        None => {
-            let candidates: Vec<&PathBuf> = files
-                .iter()
-                .filter(|(_, f)| {
-                    top(f).is_some_and(|t| {
-                        matches!(t.get("imports").map(|n| &n.value), Some(Value::List(_)))
-                            && t.at(&attrpath(VHOSTS)).is_some()
-                    })
-                })
-                .map(|(p, _)| p)
-                .collect();
-            match candidates.as_slice() {
-                [] => return Ok(None),
-                [one] => (*one).clone(),
-                many => {
-                    let list: Vec<String> =
-                        many.iter().map(|p| format!("  {}", p.display())).collect();
-                    return Err(LoadError(format!(
-                        "several files look like the machine's entry file:\n{}\n\
-                         Say which in {} at the repository's root, e.g.:\n  entry = {:?}",
-                        list.join("\n"),
-                        config::FILE_NAME,
-                        many[0].display().to_string()
-                    )));
-                }
-            }
-        }
+        Some(entry) => entry.clone(),
+        None => match hosts {
+            [(host, _)] => host.entry.clone()?,
+            _ => return None,
+        },
     };
-    let entry_file = files[&entry].parsed.as_ref().map_err(|err| {
-        LoadError(format!("{}: the entry file does not parse: {err}", entry.display()))
-    })?;
+    let entry_file = files.get(&entry)?.parsed.as_ref().ok()?;
+    let folds = read_list(entry_file, attrpath(VHOSTS)).ok().flatten()?;
+    if !folds.iter().any(|item| matches!(item.value, Value::Path(_))) {
+        return None;
+    }
     let entry_dir = entry.parent().unwrap_or(Path::new("")).to_owned();
-    let entry_top = files[&entry].top.as_ref().ok_or_else(|| {
-        LoadError(format!(
-            "{}: the entry file's top level is not an attribute set",
-            entry.display()
-        ))
-    })?;
+    let entry_top = files[&entry].top.as_ref()?;
 
     let paths = |segments: &[&str]| -> Vec<(PathBuf, String)> {
         read_list(entry_file, attrpath(segments))
@@ -162,7 +131,7 @@ pub(super) fn detect(
         .map(str::to_owned)
         .or_else(|| entry_dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "machine".to_owned());
-    Ok(Some(ClassicLayout { entry, ports_file, monoliths, host_name }))
+    Some(ClassicLayout { entry, ports_file, monoliths, host_name })
 }
 
 fn top(file: &SourceFile) -> Option<&Node> {
@@ -211,62 +180,8 @@ fn key_for(top: &Node, name: &str, kind: impl Fn(&Node) -> bool) -> Option<Strin
         .map(|(k, _)| k.clone())
 }
 
-impl ClassicLayout {
-    pub(super) fn read(
-        &self,
-        root: &Path,
-        files: &BTreeMap<PathBuf, SourceFile>,
-        config: &Config,
-    ) -> (Vec<Monolith>, Vec<Host>) {
-        let ports = self.ports_file.as_ref().and_then(|p| files.get(p)).and_then(top);
-        let value =
-            |key: &Option<String>| key.as_ref().and_then(|k| ports.as_ref()?.get(k).cloned());
-        let monoliths = self
-            .monoliths
-            .iter()
-            .map(|m| {
-                let entry_top = files.get(&m.module).and_then(top);
-                let start = entry_top
-                    .and_then(|t| {
-                        t.at(&attrpath(&["systemd", "services", &m.name])).map(|n| n.range.start)
-                    })
-                    .unwrap_or(0);
-                Monolith {
-                    name: m.name.clone(),
-                    domain: value(&m.domain_key).and_then(|n| n.as_str().map(str::to_owned)),
-                    port: value(&m.port_key)
-                        .and_then(|n| n.as_int())
-                        .and_then(|p| u16::try_from(p).ok()),
-                    database: m.role.is_some(),
-                    host: None,
-                    files: std::iter::once(m.module.clone())
-                        .chain(m.vhost.iter().map(|(p, _)| p.clone()))
-                        .collect(),
-                    place: place_in(files, &m.module, start),
-                }
-            })
-            .collect();
-        let configured = config.hosts.get(&self.host_name);
-        let (make_user, make_address) = makefile_target(root).unzip();
-        let host = Host {
-            name: self.host_name.clone(),
-            address: configured
-                .and_then(|c| c.address.clone())
-                .or(make_address)
-                .unwrap_or_else(|| self.host_name.clone()),
-            user: configured
-                .and_then(|c| c.user.clone())
-                .or(make_user)
-                .unwrap_or_else(|| "root".to_owned()),
-            capacity: None,
-            place: place_in(files, &self.entry, 0),
-        };
-        (monoliths, vec![host])
-    }
-}
-
 /// `root@massapp.com` in a makefile's `--target-host root@massapp.com`.
-fn makefile_target(root: &Path) -> Option<(String, String)> {
+pub(crate) fn makefile_target(root: &Path) -> Option<(String, String)> {
     let text =
         ["makefile", "Makefile"].iter().find_map(|n| std::fs::read_to_string(root.join(n)).ok())?;
     let after = &text[text.find("--target-host")? + "--target-host".len()..];

@@ -25,8 +25,8 @@ pub struct Config {
     pub entry: Option<PathBuf>,
     pub ports_file: Option<PathBuf>,
     pub monoliths_file: Option<PathBuf>,
-    #[serde(default)]
-    pub ports: PortRange,
+    /// `[ports]`: where new monoliths' ports are chosen; without it, above the host's own.
+    pub ports: Option<PortRange>,
     #[serde(default)]
     pub hosts: BTreeMap<String, HostConfig>,
 }
@@ -67,10 +67,11 @@ pub fn read(root: &Path) -> Result<Config, String> {
         });
         format!("{FILE_NAME}{}: {}", place.unwrap_or_default(), err.message())
     })?;
-    if config.ports.min > config.ports.max || config.ports.min < 1024 {
+    let ports = config.ports.unwrap_or_default();
+    if ports.min > ports.max || ports.min < 1024 {
         return Err(format!(
             "{FILE_NAME}: [ports] must have 1024 <= min <= max, found {}..{}",
-            config.ports.min, config.ports.max
+            ports.min, ports.max
         ));
     }
     Ok(config)

@@ -386,7 +386,7 @@ pub fn wire_new_monolith(
             let option = attrpath(&["nmmm", "monoliths", name, "secrets"]);
             plan.edit(file, |f| edit::set_attr(f, &option, &value))?;
         }
-        Layout::Classic(_) => notes.push(classic_wiring(name)),
+        Layout::Classic(_) | Layout::Adopted(_) => notes.push(classic_wiring(name)),
     }
     Ok(notes)
 }
@@ -442,7 +442,7 @@ fn wire(repo: &Repo, name: &str, change: &mut SecretChange) -> Result<(), Secret
                 .map_err(|e| SecretError::nix(file, &source.text, e))?;
             change.push_text(file, Some(source.text.clone()), edited.after);
         }
-        Layout::Classic(_) => change.notes.push(classic_wiring(name)),
+        Layout::Classic(_) | Layout::Adopted(_) => change.notes.push(classic_wiring(name)),
     }
     Ok(())
 }

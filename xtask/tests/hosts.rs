@@ -1,0 +1,271 @@
+//! Hosts written by hand, as people write them (`tests/fixtures/hosts/`, one per pattern, each
+//! with the ground truth in its `EXPECTED.json`): `list` finds every site with its domain, port,
+//! upstream and database, and nothing that is not a site; `new-monolith` adds one in the host's
+//! own shape, on a free port, in files that parse; `remove-monolith` restores every byte.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{copy_tree, nix_parse_all, repo_root, transcript, xtask, TempDir};
+
+fn fixtures() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(repo_root().join("tests/fixtures/hosts"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("EXPECTED.json").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 8, "only {} fixture hosts", names.len());
+    names
+}
+
+fn copy(name: &str) -> TempDir {
+    let dir = TempDir::new(&format!("host-{name}"));
+    copy_tree(&repo_root().join("tests/fixtures/hosts").join(name), dir.path());
+    dir
+}
+
+fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(root).unwrap().to_owned(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// The expected sites of a fixture, per host (`""` when it has one).
+fn expected(name: &str) -> Vec<(String, Value)> {
+    let path = repo_root().join("tests/fixtures/hosts").join(name).join("EXPECTED.json");
+    let expected: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    match expected.get("by_host") {
+        Some(Value::Object(hosts)) => hosts.iter().map(|(h, v)| (h.clone(), v.clone())).collect(),
+        _ => vec![(String::new(), expected)],
+    }
+}
+
+fn list(dir: &Path, host: &str) -> Vec<Value> {
+    let mut args = vec!["list", "--json"];
+    if !host.is_empty() {
+        args.extend(["--host", host]);
+    }
+    let out = xtask(dir, &args);
+    assert!(out.status.success(), "{}", transcript(&out));
+    serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn list_finds_every_site_of_every_fixture_host_and_nothing_else() {
+    let mut misses = Vec::new();
+    for name in fixtures() {
+        let dir = copy(&name);
+        for (host, truth) in expected(&name) {
+            let listed = list(dir.path(), &host);
+            let sites = truth["sites"].as_array().unwrap();
+            for site in sites {
+                let domain = site["domain"].as_str().unwrap();
+                let path = site["path"].as_str().unwrap_or("/");
+                let found = listed.iter().find(|s| s["domain"] == domain && s["path"] == path);
+                let Some(found) = found else {
+                    misses.push(format!("{name} {host}: {domain}{path} is not listed"));
+                    continue;
+                };
+                for field in ["port", "upstream", "database"] {
+                    if found[field] != site[field] {
+                        misses.push(format!(
+                            "{name} {host}: {domain}{path}: {field} is {}, not {}",
+                            found[field], site[field]
+                        ));
+                    }
+                }
+            }
+            // Nothing is listed that is not a site.
+            for item in &listed {
+                let domain = item["domain"].as_str().unwrap_or("?");
+                let path = item["path"].as_str().unwrap_or("/");
+                if !sites
+                    .iter()
+                    .any(|s| s["domain"] == domain && s["path"].as_str().unwrap_or("/") == path)
+                {
+                    misses
+                        .push(format!("{name} {host}: {domain}{path} is listed but is not a site"));
+                }
+            }
+            insta::assert_json_snapshot!(
+                format!(
+                    "list_{name}{}",
+                    if host.is_empty() { String::new() } else { format!("_{host}") }
+                ),
+                listed
+            );
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[test]
+fn new_monolith_on_every_fixture_host_is_in_its_shape_on_a_free_port_and_remove_restores_it() {
+    for name in fixtures() {
+        for (host, truth) in expected(&name) {
+            let dir = copy(&name);
+            let before = files(dir.path());
+            let mut args =
+                vec!["new-monolith", "bakery", "--domain", "bakery.example.com", "--yes"];
+            if !host.is_empty() {
+                args.extend(["--host", &host]);
+            }
+            let out = xtask(dir.path(), &args);
+            assert!(out.status.success(), "{name} {host}: {}", transcript(&out));
+            // The diffs of the Nix files (the monolith's source is the template's).
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let nix_diffs: Vec<&str> = stdout
+                .split("--- ")
+                .filter(|part| {
+                    // `a/x.nix` or, for a new file, `/dev/null` then `+++ b/x.nix`.
+                    let mut lines = part.lines();
+                    let (old, new) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+                    [old, new].iter().any(|l| l.ends_with(".nix"))
+                        && ![old, new].iter().any(|l| l.contains("/bakery/"))
+                })
+                .collect();
+            insta::assert_snapshot!(
+                format!(
+                    "new_{name}{}",
+                    if host.is_empty() { String::new() } else { format!("_{host}") }
+                ),
+                format!("--- {}", nix_diffs.join("--- "))
+            );
+            // Every Nix file of the repository parses, with Nix.
+            let all: Vec<(String, PathBuf)> = walkdir::WalkDir::new(dir.path())
+                .into_iter()
+                .map(Result::unwrap)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "nix"))
+                .map(|e| (e.path().display().to_string(), e.path().to_owned()))
+                .collect();
+            nix_parse_all(&all).unwrap_or_else(|e| panic!("{name} {host}: {e}"));
+            // On a port nothing of the host uses.
+            let listed = list(dir.path(), &host);
+            let bakery = listed
+                .iter()
+                .find(|s| s["name"] == "bakery")
+                .unwrap_or_else(|| panic!("{name}: bakery is not listed"));
+            let port = bakery["port"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: bakery has no port: {bakery}"));
+            let used: Vec<u64> = truth["used_ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["port"].as_u64().unwrap())
+                .collect();
+            assert!(!used.contains(&port), "{name} {host}: the new port {port} is taken");
+            assert_eq!(bakery["domain"], "bakery.example.com", "{name}");
+            assert_eq!(
+                bakery["kind"],
+                if truth.to_string().contains("\"kind\":\"nmmm\"") { "nmmm" } else { "monolith" },
+                "{name}"
+            );
+            // And remove-monolith takes it all back.
+            let mut args = vec!["remove-monolith", "bakery", "--yes"];
+            if !host.is_empty() {
+                args.extend(["--host", &host]);
+            }
+            let out = xtask(dir.path(), &args);
+            assert!(out.status.success(), "{name} {host}: {}", transcript(&out));
+            let after = files(dir.path());
+            let changed: Vec<&PathBuf> = before
+                .keys()
+                .chain(after.keys())
+                .filter(|k| before.get(*k) != after.get(*k))
+                .collect();
+            assert!(changed.is_empty(), "{name} {host}: remove-monolith left {changed:?}");
+        }
+    }
+}
+
+#[test]
+fn new_monolith_from_a_hand_written_site_copies_its_file_and_its_source_renamed() {
+    let dir = copy("file-per-site");
+    let root = dir.path();
+    let before = files(root);
+    let out = xtask(
+        root,
+        &["new-monolith", "bakery", "--domain", "bakery.example.com", "--from", "notes", "--yes"],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    let site = fs::read_to_string(root.join("sites/bakery.nix")).unwrap();
+    assert!(site.contains("services.nginx.virtualHosts.\"bakery.example.com\""), "{site}");
+    assert!(site.contains("pkgs.callPackage ../pkgs/bakery { }"), "{site}");
+    assert!(!site.contains("notes"), "{site}");
+    // Its source, renamed: every file of pkgs/notes is in pkgs/bakery.
+    let original: Vec<PathBuf> = files(&root.join("pkgs/notes")).into_keys().collect();
+    let copied: Vec<PathBuf> = files(&root.join("pkgs/bakery")).into_keys().collect();
+    assert_eq!(original, copied);
+    let all: Vec<(String, PathBuf)> = ["sites/bakery.nix", "sites/default.nix"]
+        .iter()
+        .map(|f| (f.to_string(), root.join(f)))
+        .collect();
+    nix_parse_all(&all).unwrap();
+    let listed = list(root, "");
+    let bakery = listed.iter().find(|s| s["name"] == "bakery").expect("bakery is listed");
+    assert_eq!(bakery["database"], "bakery");
+    let notes = listed.iter().find(|s| s["name"] == "notes").unwrap();
+    assert_ne!(bakery["port"], notes["port"]);
+    // And it goes as it came, source and all; notes keeps its own.
+    let out = xtask(root, &["remove-monolith", "bakery", "--yes"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    assert_eq!(files(root), before);
+}
+
+#[test]
+fn new_monolith_from_in_a_host_of_option_modules_says_why_not_and_writes_nothing() {
+    let dir = copy("option-module-per-app");
+    let before = files(dir.path());
+    let out = xtask(
+        dir.path(),
+        &["new-monolith", "bakery", "--domain", "bakery.example.com", "--from", "wiki", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("modules/apps/default.nix: the host's apps are modules of options"),
+        "{stderr}"
+    );
+    assert_eq!(files(dir.path()), before);
+}
+
+#[test]
+fn the_benchmarks_host_of_fifty_files_is_read_whole() {
+    // `cargo xtask bench` times `list` and `check` on this host: they must find every site.
+    let dir = TempDir::new("bench-adopted");
+    xtask::bench::generate_adopted_repo(dir.path(), 48);
+    let listed = list(dir.path(), "");
+    assert_eq!(listed.len(), 48, "{listed:#?}");
+    for site in &listed {
+        assert!(site["unresolved"].as_array().unwrap().is_empty(), "{site}");
+        assert_eq!(site["kind"], "monolith", "{site}");
+    }
+    let apps = listed.iter().filter(|s| s["path"] == "/app/").count();
+    let sockets = listed.iter().filter(|s| s["socket"].is_string()).count();
+    assert_eq!((apps, sockets), (12, 12));
+    let out = xtask(dir.path(), &["check"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+}
+
+#[test]
+fn every_file_of_the_fixture_hosts_is_nix_that_nix_reads() {
+    let all: Vec<(String, PathBuf)> =
+        walkdir::WalkDir::new(repo_root().join("tests/fixtures/hosts"))
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "nix"))
+            .map(|e| (e.path().display().to_string(), e.path().to_owned()))
+            .collect();
+    assert!(all.len() > 50, "{} files", all.len());
+    nix_parse_all(&all).unwrap();
+}
