@@ -20,31 +20,4 @@ pub use snapshots::{human_size, list_snapshots, Snapshot};
 pub use steps::{steps_script, Machine, STEPS};
 pub use unit::{backup_now, backup_status};
 
-use crate::deploy::{self, DeployError};
-use crate::repo::{Host, Inventory, Monolith};
-
-/// The monolith called `name` and the host it runs on.
-pub fn monolith_and_host<'a>(
-    inventory: &'a Inventory,
-    name: &str,
-) -> Result<(&'a Monolith, &'a Host), DeployError> {
-    let Some(monolith) = inventory.monoliths.iter().find(|m| m.name == name) else {
-        let names: Vec<&str> = inventory.monoliths.iter().map(|m| m.name.as_str()).collect();
-        return Err(DeployError::Usage(format!(
-            "no monolith named `{name}` (monoliths: {})",
-            names.join(", ")
-        )));
-    };
-    let placement = deploy::checked_placement(inventory)?;
-    let host = placement
-        .assignment
-        .get(&monolith.name)
-        .and_then(|h| inventory.hosts.iter().find(|host| &host.name == h))
-        .ok_or_else(|| {
-            DeployError::Usage(format!(
-                "`{name}` runs on no host: the repository declares none (add \
-                 `nmmm.hosts.<name>.address`)"
-            ))
-        })?;
-    Ok((monolith, host))
-}
+pub use crate::deploy::monolith_and_host;

@@ -18,6 +18,6 @@ pub use plan::{
     rollback as rollback_command, ssh, Action, DeployStep,
 };
 pub use run::{
-    deploy, logs, placement as checked_placement, rollback, select_hosts, wait_until_answers,
-    DeployError, DeployRequest, Runner,
+    deploy, logs, monolith_and_host, placement as checked_placement, rollback, select_hosts,
+    wait_until_answers, DeployError, DeployRequest, Runner,
 };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::command::{how_to_get, CommandLine, SearchPath};
 use super::placement::{place, Placement};
 use super::plan::{self, Action, DeployStep};
-use crate::repo::{Host, Inventory};
+use crate::repo::{Host, Inventory, Monolith};
 
 /// Why a workflow stopped. The message is for the user; the kind picks the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,14 +380,11 @@ pub fn rollback(
     }
 }
 
-/// `cargo xtask logs NAME`.
-pub fn logs(
-    inventory: &Inventory,
+/// The monolith called `name` and the host it runs on.
+pub fn monolith_and_host<'a>(
+    inventory: &'a Inventory,
     name: &str,
-    follow: bool,
-    dry_run: bool,
-    runner: &Runner,
-) -> Result<(), DeployError> {
+) -> Result<(&'a Monolith, &'a Host), DeployError> {
     let Some(monolith) = inventory.monoliths.iter().find(|m| m.name == name) else {
         let names: Vec<&str> = inventory.monoliths.iter().map(|m| m.name.as_str()).collect();
         return Err(DeployError::Usage(format!(
@@ -406,6 +403,18 @@ pub fn logs(
                  `nmmm.hosts.<name>.address`)"
             ))
         })?;
+    Ok((monolith, host))
+}
+
+/// `cargo xtask logs NAME`.
+pub fn logs(
+    inventory: &Inventory,
+    name: &str,
+    follow: bool,
+    dry_run: bool,
+    runner: &Runner,
+) -> Result<(), DeployError> {
+    let (_, host) = monolith_and_host(inventory, name)?;
     let command = plan::journal(host, name, 100, follow);
     if dry_run {
         println!("$ {command}");
