@@ -37,6 +37,6 @@ pub use read::{read_expr, read_list, read_string_lines, read_top_level, Node, Va
 pub use rm::{remove_attr, remove_attr_and_emptied_parents};
 pub use rm_element::{remove_list_element, remove_list_elements_where};
 pub use rm_line::remove_string_line;
-pub use set::set_attr;
+pub use set::{set_attr, set_attr_beside};
 pub use source::{same_syntax, NixFile};
 pub use text_edit::{Change, EditSet, TextEdit};

@@ -27,6 +27,18 @@ use super::shape::{shape, Entries, Shape};
 use super::{same_syntax, Change, EditSet, Error, ErrorKind, NixFile, TextEdit};
 
 pub fn set_attr(file: &NixFile, path: impl Into<AttrPath>, value: &str) -> Result<Change, Error> {
+    set_attr_beside(file, path, value, None)
+}
+
+/// [`set_attr`], where a new binding that has no neighbour sharing its first keys goes after the
+/// binding of `beside` (a user after the unit it runs, not at the end of the file), when that is
+/// in the same set.
+pub fn set_attr_beside(
+    file: &NixFile,
+    path: impl Into<AttrPath>,
+    value: &str,
+    beside: Option<&AttrPath>,
+) -> Result<Change, Error> {
     let path = path.into();
     let snippet = Snippet::value(value)?;
     let style = Style::of(file.text());
@@ -70,6 +82,17 @@ pub fn set_attr(file: &NixFile, path: impl Into<AttrPath>, value: &str) -> Resul
             }
         }
         Lookup::Missing { target, rest, sibling } => {
+            let sibling = match (sibling, beside, &target) {
+                (None, Some(beside), Target::Entries(entries)) => match lookup(file, beside) {
+                    Ok(Lookup::Value { binding, .. })
+                        if entries.attrpath_values().any(|b| b.syntax() == binding.syntax()) =>
+                    {
+                        Some((binding, 0))
+                    }
+                    _ => None,
+                },
+                (sibling, _, _) => sibling,
+            };
             let value = snippet.placed("", &style, one_per_line);
             edits.push(insert_binding(
                 file,
@@ -155,11 +178,10 @@ pub(super) fn insert_after(
     match indent_before(text, range.start()) {
         Some(indent) => {
             let at = end_of_trailing_comment(text, range.end());
-            // Blocks set apart by blank lines: a new block is too.
+            // Blocks set apart by blank lines: what follows one is too.
             let first = super::rm::leading_comments_start(text, anchor).unwrap_or(range.start());
-            let apart = item.contains('\n')
-                && spans_lines(text, range)
-                && blank_line_before(text, line_start(text, first));
+            let apart =
+                spans_lines(text, range) && blank_line_before(text, line_start(text, first));
             let gap = if apart { "\n\n" } else { "\n" };
             let insert = format!("{gap}{indent}{}", reindent_code(item, indent));
             TextEdit::insert(at, style.lines(&insert))

@@ -141,9 +141,9 @@ pub fn plan_new(
             plan.edit(enable_file, |f| edit::set_attr(f, &path, &on))?;
         }
         Shape::Inline { file } => {
-            let edits: Vec<(Vec<String>, String)> = pieces.bindings(layout);
-            for (path, value) in edits {
-                plan.edit(file, |f| edit::set_attr(f, &path, &value))?;
+            let unit = AttrPath::from(attrpath(&["systemd", "services", name]));
+            for (path, value) in pieces.bindings(layout) {
+                plan.edit(file, |f| edit::set_attr_beside(f, &path, &value, Some(&unit)))?;
             }
             if new.database {
                 let role_str = quote_string(&role);
@@ -218,6 +218,11 @@ fn port_ref(
         }),
         _ => Ok(PortRef { expr: port.to_string(), binding: None, config: false }),
     }
+}
+
+/// The comment on a server turned on for monolith `name` alone, inline in a file of the host's.
+fn enabled_for(name: &str) -> String {
+    format!("# for {name}, by cargo xtask new-monolith")
 }
 
 /// `text` indented by `unit`, its empty lines left empty.
@@ -472,16 +477,24 @@ impl Pieces<'_> {
 
     /// The bindings, by path, for a file that holds sites inline.
     fn bindings(&self, layout: &AdoptedLayout) -> Vec<(Vec<String>, String)> {
+        // The unit first: its user and group go beside it where the file has no users yet.
         let mut all = vec![
+            (attrpath(&["systemd", "services", self.name]), self.service()),
             (attrpath(&["users", "users", self.role]), self.user()),
             (attrpath(&["users", "groups", self.role]), self.empty().to_owned()),
-            (attrpath(&["systemd", "services", self.name]), self.service()),
         ];
+        // Turned on for this monolith: said so, for `remove-monolith` to turn it off again.
         if self.database && !layout.postgresql {
-            all.push((attrpath(&["services", "postgresql", "enable"]), "true".to_owned()));
+            all.push((
+                attrpath(&["services", "postgresql", "enable"]),
+                format!("true {}", enabled_for(self.name)),
+            ));
         }
         if !layout.nginx {
-            all.push((attrpath(&["services", "nginx", "enable"]), "true".to_owned()));
+            all.push((
+                attrpath(&["services", "nginx", "enable"]),
+                format!("true {}", enabled_for(self.name)),
+            ));
         }
         for (key, value) in self.vhosts() {
             all.push((vhost_path(&key), value));
@@ -780,6 +793,28 @@ pub fn plan_remove(
                 }
             }
             remove_vhosts(host, monolith, plan)?;
+            // A server turned on for this monolith, when nothing else needs it now.
+            let alone = |database: bool| {
+                !repo.inventory.monoliths.iter().any(|m| {
+                    m.name != monolith.name
+                        && m.host == monolith.host
+                        && (!database || m.database.is_some())
+                })
+            };
+            for (server, database) in [("postgresql", true), ("nginx", false)] {
+                let path = attrpath(&["services", server, "enable"]);
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let definitions = host.definitions(&refs);
+                let [only] = definitions.as_slice() else { continue };
+                let Some(place) = only.place else { continue };
+                let file = host.ev.relative(place.file);
+                let text = repo.files.get(&file).map(|f| f.text.as_str()).unwrap_or_default();
+                let start = usize::from(place.range.start());
+                let line = text[start..].lines().next().unwrap_or_default();
+                if line.ends_with(&enabled_for(name)) && alone(database) {
+                    plan.edit(&file, |f| edit::remove_attr_and_emptied_parents(f, &path))?;
+                }
+            }
             if let Some(file) = file_of(&["services", "postgresql", "ensureDatabases"]) {
                 let databases = attrpath(&["services", "postgresql", "ensureDatabases"]);
                 plan.edit(&file, |f| {
