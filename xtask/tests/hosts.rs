@@ -269,3 +269,32 @@ fn every_file_of_the_fixture_hosts_is_nix_that_nix_reads() {
     assert!(all.len() > 50, "{} files", all.len());
     nix_parse_all(&all).unwrap();
 }
+
+#[test]
+fn a_definition_nobody_can_read_does_not_hide_what_other_modules_define() {
+    // `systemd.services = LUNs // { ... }` over a submodule's values (which a static reader
+    // cannot know), a module with another unit, and one with a unit and its site: the site is
+    // still the unit's.
+    let dir = TempDir::new("host-unreadable-definition");
+    let root = dir.path();
+    let write = |path: &str, text: &str| fs::write(root.join(path), text).unwrap();
+    write(
+        "configuration.nix",
+        "{ lib, ... }:\n{\n  imports = [ ./targets.nix ./other.nix ./app.nix ];\n  services.nginx.enable = true;\n  services.targets.list.one.index = 1;\n}\n",
+    );
+    write(
+        "targets.nix",
+        "{ config, lib, ... }:\nlet\n  units = builtins.listToAttrs (map (t: { name = t.name; value = { script = \"true\"; }; }) (lib.attrValues config.services.targets.list));\nin\n{\n  config = lib.mkIf true { systemd.services = units // { targets = { script = \"true\"; }; }; };\n}\n",
+    );
+    write("other.nix", "{ ... }: { systemd.services.other.script = \"true\"; }\n");
+    write(
+        "app.nix",
+        "{ pkgs, ... }:\n{\n  systemd.services.app.environment.PORT = \"8100\";\n  systemd.services.app.serviceConfig.ExecStart = \"${pkgs.hello}/bin/hello\";\n  services.nginx.virtualHosts.\"app.example.com\".locations.\"/\".proxyPass = \"http://127.0.0.1:8100\";\n}\n",
+    );
+    let listed = list(root, "");
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(
+        (&listed[0]["upstream"], &listed[0]["kind"]),
+        (&Value::from("systemd:app"), &Value::from("monolith"))
+    );
+}

@@ -474,8 +474,20 @@ impl Merged {
         }
         let best = defs.iter().map(|d| d.priority).min().expect("not empty");
         let defs: Vec<&Definition> = defs.iter().filter(|d| d.priority == best).collect();
-        let values: Vec<(Value, Option<Place>)> =
+        let mut values: Vec<(Value, Option<Place>)> =
             defs.iter().map(|d| (ev.force_plain(&d.value), d.place)).collect();
+        // A definition nobody can read (`LUNs // { inherit tgtd; }` over a submodule's values)
+        // does not hide what the others define: their sets and lists merge without it.
+        let known = |v: &Value| !matches!(v, Value::Unknown(_));
+        if values.iter().any(|(v, _)| !known(v))
+            && values
+                .iter()
+                .filter(|(v, _)| known(v))
+                .all(|(v, _)| matches!(v, Value::Set(_) | Value::List(_)))
+            && values.iter().any(|(v, _)| known(v))
+        {
+            values.retain(|(v, _)| known(v));
+        }
         if values.iter().all(|(v, _)| matches!(v, Value::Set(_))) {
             let mut names: Vec<(String, Option<Place>)> = Vec::new();
             for (value, _) in &values {
