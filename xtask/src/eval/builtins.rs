@@ -91,6 +91,7 @@ const BUILTINS: &[(&str, usize, Run)] = &[
         };
         with_set(ev, &a[0], |s| {
             Value::Set(Rc::new(Attrs {
+                unnamed: s.unnamed.clone(),
                 entries: s
                     .entries
                     .iter()
@@ -129,8 +130,29 @@ const BUILTINS: &[(&str, usize, Run)] = &[
     ("isFunction", 1, |ev, a| {
         type_is(ev, &a[0], |v| matches!(v, Value::Lambda(_) | Value::Builtin(_)))
     }),
-    ("pathExists", 1, |ev, a| match ev.plain(ev.force(&a[0])) {
+    ("pathExists", 1, |ev, a| match repository_path(ev, ev.plain(ev.force(&a[0]))) {
         Value::Path(p) => Value::Bool(p.exists()),
+        other => pass_unknown(other),
+    }),
+    // `builtins.readDir ./modules`: every entry with its kind, as Nix gives them.
+    ("readDir", 1, |ev, a| match repository_path(ev, ev.plain(ev.force(&a[0]))) {
+        Value::Path(p) if p.starts_with(ev.root()) => match std::fs::read_dir(&*p) {
+            Ok(entries) => {
+                Value::Set(Rc::new(Attrs::from_values(entries.filter_map(Result::ok).map(|e| {
+                    let kind = match e.file_type() {
+                        Ok(t) if t.is_dir() => "directory",
+                        Ok(t) if t.is_symlink() => "symlink",
+                        Ok(t) if t.is_file() => "regular",
+                        _ => "unknown",
+                    };
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        Thunk::value(Value::Str(kind.into())),
+                    )
+                }))))
+            }
+            Err(e) => not_known(format!("{}: {e}", p.display())),
+        },
         other => pass_unknown(other),
     }),
     ("readFile", 1, |ev, a| match ev.plain(ev.force(&a[0])) {
@@ -195,6 +217,7 @@ const BUILTINS: &[(&str, usize, Run)] = &[
     ("abort", 1, |_, _| not_known("it aborts")),
     ("intersectAttrs", 2, |ev, a| match (ev.force_plain(&a[0]), ev.force_plain(&a[1])) {
         (Value::Set(x), Value::Set(y)) => Value::Set(Rc::new(Attrs {
+            unnamed: Vec::new(),
             entries: y
                 .entries
                 .iter()
@@ -227,8 +250,42 @@ const BUILTINS: &[(&str, usize, Run)] = &[
     ("fetchurl", 1, |_, _| not_known("a download")),
     ("getFlake", 1, |_, _| not_known("a flake")),
     ("derivation", 1, |_, _| not_known("a package")),
-    ("match", 2, |_, _| not_known("a regular expression")),
-    ("split", 2, |_, _| not_known("a regular expression")),
+    // `builtins.match "(.*)\\.nix" name`: the groups when the whole string matches, else null.
+    ("match", 2, |ev, a| {
+        let (re, s) = match (ev.force_plain(&a[0]), ev.force_plain(&a[1])) {
+            (Value::Str(re), Value::Str(s)) => (re, s),
+            (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Value::Unknown(u),
+            _ => return not_known("a regular expression matched against something not a string"),
+        };
+        let Ok(whole) = regex::Regex::new(&format!("^(?:{re})$")) else {
+            return not_known("a regular expression this reader does not take");
+        };
+        match whole.captures(&s) {
+            None => Value::Null,
+            Some(groups) => Value::List(groups_of(&groups)),
+        }
+    }),
+    // `builtins.split "," "a,b"`: the parts between matches, each match's groups between them.
+    ("split", 2, |ev, a| {
+        let (re, s) = match (ev.force_plain(&a[0]), ev.force_plain(&a[1])) {
+            (Value::Str(re), Value::Str(s)) => (re, s),
+            (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Value::Unknown(u),
+            _ => return not_known("a regular expression matched against something not a string"),
+        };
+        let Ok(re) = regex::Regex::new(&re) else {
+            return not_known("a regular expression this reader does not take");
+        };
+        let mut out = Vec::new();
+        let mut last = 0;
+        for groups in re.captures_iter(&s) {
+            let whole = groups.get(0).expect("the whole match");
+            out.push(Thunk::value(Value::Str(s[last..whole.start()].into())));
+            out.push(Thunk::value(Value::List(groups_of(&groups))));
+            last = whole.end();
+        }
+        out.push(Thunk::value(Value::Str(s[last..].into())));
+        Value::List(out.into())
+    }),
     ("getEnv", 1, |_, _| not_known("an environment variable")),
 ];
 
@@ -664,6 +721,7 @@ fn list_to_attrs(ev: &Evaluator, list: &[Thunk]) -> Value {
 fn map_attrs(ev: &Evaluator, f: &Thunk, s: &Thunk) -> Value {
     with_set(ev, s, |attrs| {
         Value::Set(Rc::new(Attrs {
+            unnamed: Vec::new(),
             entries: attrs
                 .entries
                 .iter()
@@ -720,7 +778,10 @@ fn recursive_update(_ev: &Evaluator, a: Value, b: Value) -> Value {
                 };
                 entries.insert(name.clone(), (merged, *place));
             }
-            Value::Set(Rc::new(Attrs { entries }))
+            Value::Set(Rc::new(Attrs {
+                entries,
+                unnamed: x.unnamed.iter().chain(&y.unnamed).cloned().collect(),
+            }))
         }
         (Value::Unknown(u), _) | (_, Value::Unknown(u)) => Value::Unknown(u),
         (_, b) => b,
@@ -739,7 +800,7 @@ pub fn lib() -> Thunk {
             entries.push(("nixosSystem".into(), builtin("nixosSystem", 1, |_, a| nixos_system(a[0].clone()))));
             let attrs = Rc::new(Attrs::from_values(entries));
             // `lib.strings.hasPrefix`, `lib.attrsets.mapAttrs'`, `lib.modules.mkIf`: the same.
-            let mut with_parts = Attrs { entries: attrs.entries.clone() };
+            let mut with_parts = Attrs { entries: attrs.entries.clone(), unnamed: Vec::new() };
             for part in ["strings", "attrsets", "lists", "modules", "options", "trivial", "types"] {
                 if part != "types" {
                     with_parts.entries.insert(part.into(), (Thunk::value(Value::Set(attrs.clone())), None));
@@ -829,4 +890,23 @@ pub(super) fn install(_ev: &Evaluator, base: &Env) {
     base.bind("true".into(), Thunk::value(Value::Bool(true)));
     base.bind("false".into(), Thunk::value(Value::Bool(false)));
     base.bind("null".into(), Thunk::value(Value::Null));
+}
+
+/// A path of the repository written as a string (`"${self}/modules"`), as the path it names.
+fn repository_path(ev: &Evaluator, value: Value) -> Value {
+    match value {
+        Value::Str(s) if std::path::Path::new(&*s).starts_with(ev.root()) => {
+            Value::Path(PathBuf::from(&*s).into())
+        }
+        other => other,
+    }
+}
+
+/// The groups of a match, as Nix lists them: each group's text, or null where it took no part.
+fn groups_of(groups: &regex::Captures) -> Rc<[Thunk]> {
+    groups
+        .iter()
+        .skip(1)
+        .map(|g| Thunk::value(g.map_or(Value::Null, |m| Value::Str(m.as_str().into()))))
+        .collect()
 }

@@ -107,6 +107,19 @@ pub enum ModuleValue {
 #[derive(Debug, Default)]
 pub struct Attrs {
     entries: BTreeMap<String, (Thunk, Option<Place>)>,
+    /// Attributes whose names cannot be known (`"vault.${identity.domain}"` with `identity`
+    /// from the flake's arguments): kept, with why, so that nothing is dropped unsaid.
+    pub unnamed: Vec<Unnamed>,
+}
+
+/// An attribute whose name cannot be computed: its value, where its name is written, and why.
+#[derive(Debug, Clone)]
+pub struct Unnamed {
+    pub value: Thunk,
+    pub place: Place,
+    /// The name as written (`"vault.${identity.domain}"`).
+    pub written: String,
+    pub why: String,
 }
 
 impl Attrs {
@@ -127,11 +140,17 @@ impl Attrs {
     }
 
     pub fn from_values(values: impl IntoIterator<Item = (String, Thunk)>) -> Attrs {
-        Attrs { entries: values.into_iter().map(|(k, v)| (k, (v, None))).collect() }
+        Attrs {
+            entries: values.into_iter().map(|(k, v)| (k, (v, None))).collect(),
+            unnamed: Vec::new(),
+        }
     }
 
     pub fn from_placed(values: impl IntoIterator<Item = (String, Thunk, Option<Place>)>) -> Attrs {
-        Attrs { entries: values.into_iter().map(|(k, v, p)| (k, (v, p))).collect() }
+        Attrs {
+            entries: values.into_iter().map(|(k, v, p)| (k, (v, p))).collect(),
+            unnamed: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -465,9 +484,26 @@ impl Evaluator {
             },
             ast::Expr::Str(s) => self.eval_string(s, env, file),
             ast::Expr::PathRel(p) => {
-                let text = p.syntax().text().to_string();
-                if text.contains("${") {
-                    return unknown_here("a path built with `${...}`".into());
+                // `./hosts/${hostname}`: the parts, interpolated as a string would be.
+                let mut text = String::new();
+                for part in p.parts() {
+                    match part {
+                        ast::InterpolPart::Literal(literal) => {
+                            text.push_str(rnix::ast::AstToken::syntax(&literal).text())
+                        }
+                        ast::InterpolPart::Interpolation(interpol) => {
+                            let value =
+                                interpol.expr().map_or(Value::Null, |e| self.eval(&e, env, file));
+                            match self.coerce_to_string(value, false) {
+                                Value::Str(s) => text.push_str(&s),
+                                Value::Unknown(u) => return Value::Unknown(u),
+                                _ => return unknown_here(
+                                    "a path built with `${...}` of something that is not a string"
+                                        .into(),
+                                ),
+                            }
+                        }
+                    }
                 }
                 let dir = self.file(file).path.parent().unwrap_or(Path::new("")).to_owned();
                 match crate::repo::scan::resolve(&dir, &text) {
@@ -658,6 +694,11 @@ impl Evaluator {
             },
             _ => {
                 let (a, b) = (lhs(), rhs());
+                // `eachDefaultSystem (...) // { nixosConfigurations = ...; }`: what the right
+                // side sets is known whatever the left holds; the rest is not read.
+                if let (K::Update, Value::Unknown(_), Value::Set(right)) = (kind, &a, &b) {
+                    return Value::Set(right.clone());
+                }
                 if let Value::Unknown(u) = &a {
                     return Value::Unknown(u.clone());
                 }
@@ -671,7 +712,8 @@ impl Evaluator {
                     (K::Update, Value::Set(x), Value::Set(y)) => {
                         let mut entries = x.entries.clone();
                         entries.extend(y.entries.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        Value::Set(Rc::new(Attrs { entries }))
+                        let unnamed = x.unnamed.iter().chain(&y.unnamed).cloned().collect();
+                        Value::Set(Rc::new(Attrs { entries, unnamed }))
                     }
                     (K::Add, Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_add(y)),
                     (K::Add, Value::Str(x), Value::Str(y)) => Value::Str(format!("{x}{y}").into()),
@@ -846,16 +888,22 @@ impl Evaluator {
     }
 
     fn key(&self, attr: &ast::Attr, env: &Env, file: FileId) -> Option<String> {
-        match attr {
-            ast::Attr::Ident(ident) => Some(ident.syntax().text().to_string()),
-            ast::Attr::Str(s) => match self.eval_string(s, env, file) {
-                Value::Str(s) => Some(s.to_string()),
-                _ => None,
-            },
-            ast::Attr::Dynamic(d) => match d.expr().map(|e| self.plain(self.eval(&e, env, file))) {
-                Some(Value::Str(s)) => Some(s.to_string()),
-                _ => None,
-            },
+        self.key_or_why(attr, env, file).ok()
+    }
+
+    /// The name an attribute's key makes, or why it cannot be known.
+    fn key_or_why(&self, attr: &ast::Attr, env: &Env, file: FileId) -> Result<String, String> {
+        let value = match attr {
+            ast::Attr::Ident(ident) => return Ok(ident.syntax().text().to_string()),
+            ast::Attr::Str(s) => self.eval_string(s, env, file),
+            ast::Attr::Dynamic(d) => {
+                d.expr().map_or(Value::Null, |e| self.plain(self.eval(&e, env, file)))
+            }
+        };
+        match value {
+            Value::Str(s) => Ok(s.to_string()),
+            Value::Unknown(u) => Err(u.why.clone()),
+            other => Err(format!("the name is {other:?}, not a string")),
         }
     }
 
@@ -927,16 +975,18 @@ impl Evaluator {
         file: FileId,
     ) -> Attrs {
         let mut groups: BTreeMap<String, (Vec<Pending>, Place)> = BTreeMap::new();
+        let mut attrs = Attrs::default();
         for binding in entries.attrpath_values() {
             let Some(path) = binding.attrpath() else { continue };
-            let mut attrs = path.attrs();
-            let Some(first) = attrs.next() else { continue };
-            let Some(key) = self.key(&first, scope, file) else { continue };
+            let mut keys = path.attrs();
+            let Some(first) = keys.next() else { continue };
             let place = Place { file, range: binding.syntax().text_range() };
-            let pending = Pending { rest: attrs.collect(), value: binding.value(), place };
-            groups.entry(key).or_insert_with(|| (Vec::new(), place)).0.push(pending);
+            let pending = Pending { rest: keys.collect(), value: binding.value(), place };
+            match self.key_or_why(&first, scope, file) {
+                Ok(key) => groups.entry(key).or_insert_with(|| (Vec::new(), place)).0.push(pending),
+                Err(why) => attrs.unnamed.push(self.unnamed(&first, pending, why, scope, file)),
+            }
         }
-        let mut attrs = Attrs::default();
         for (key, (pendings, place)) in groups {
             attrs.entries.insert(key, (self.group(pendings, scope, file), Some(place)));
         }
@@ -981,20 +1031,42 @@ impl Evaluator {
         Thunk::native(move |ev| ev.nested_set(pendings, &env, file))
     }
 
+    /// An attribute whose name `first` cannot be known: the value its binding makes.
+    fn unnamed(
+        &self,
+        first: &ast::Attr,
+        pending: Pending,
+        why: String,
+        env: &Env,
+        file: FileId,
+    ) -> Unnamed {
+        let place = Place { file, range: first.syntax().text_range() };
+        Unnamed {
+            value: self.group(vec![pending], env, file),
+            place,
+            written: first.syntax().text().to_string(),
+            why,
+        }
+    }
+
     fn nested_set(&self, pendings: Vec<Pending>, env: &Env, file: FileId) -> Value {
         let mut groups: BTreeMap<String, (Vec<Pending>, Place)> = BTreeMap::new();
         let mut whole = Vec::new();
+        let mut attrs = Attrs::default();
         for pending in pendings {
             let Some((first, rest)) = pending.rest.split_first() else {
                 whole.push(self.lazy(pending.value, env, file));
                 continue;
             };
-            let Some(key) = self.key(first, env, file) else { continue };
             let deeper =
                 Pending { rest: rest.to_vec(), value: pending.value, place: pending.place };
-            groups.entry(key).or_insert_with(|| (Vec::new(), pending.place)).0.push(deeper);
+            match self.key_or_why(first, env, file) {
+                Ok(key) => {
+                    groups.entry(key).or_insert_with(|| (Vec::new(), pending.place)).0.push(deeper)
+                }
+                Err(why) => attrs.unnamed.push(self.unnamed(first, deeper, why, env, file)),
+            }
         }
-        let mut attrs = Attrs::default();
         for (key, (pendings, place)) in groups {
             attrs.entries.insert(key, (self.group(pendings, env, file), Some(place)));
         }
@@ -1009,6 +1081,7 @@ impl Evaluator {
                         };
                         attrs.entries.insert(key.clone(), (merged, *place));
                     }
+                    attrs.unnamed.extend(set.unnamed.iter().cloned());
                 }
                 other => return other,
             }
@@ -1025,7 +1098,7 @@ struct Pending {
 }
 
 /// Two set values bound to one name, merged when both are sets.
-fn merge_sets(a: Thunk, b: Thunk) -> Thunk {
+pub fn merge_sets(a: Thunk, b: Thunk) -> Thunk {
     Thunk::native(move |ev| match (ev.force(&a), ev.force(&b)) {
         (Value::Set(x), Value::Set(y)) => {
             let mut entries = x.entries.clone();
@@ -1036,7 +1109,8 @@ fn merge_sets(a: Thunk, b: Thunk) -> Thunk {
                 };
                 entries.insert(k.clone(), merged);
             }
-            Value::Set(Rc::new(Attrs { entries }))
+            let unnamed = x.unnamed.iter().chain(&y.unnamed).cloned().collect();
+            Value::Set(Rc::new(Attrs { entries, unnamed }))
         }
         (_, other) => other,
     })

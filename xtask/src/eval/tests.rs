@@ -2,10 +2,18 @@ use super::*;
 
 /// Evaluates `text` as a file of a temporary repository, with `files` beside it.
 fn eval(text: &str, files: &[(&str, &str)]) -> (Evaluator, Value) {
-    let dir = std::env::temp_dir().join(format!("nmmm-eval-{}-{}", std::process::id(), text.len()));
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("nmmm-eval-{}-{run}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for (name, content) in files {
+        // `d/` is a folder; other names are files, in folders made for them.
+        if let Some(folder) = name.strip_suffix('/') {
+            std::fs::create_dir_all(dir.join(folder)).unwrap();
+            continue;
+        }
+        std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
         std::fs::write(dir.join(name), content).unwrap();
     }
     std::fs::write(dir.join("main.nix"), text).unwrap();
@@ -82,4 +90,35 @@ fn what_cannot_be_known_is_unknown_with_its_place() {
     assert!(u.place.is_some());
     let (_, value) = eval("let a = b; b = a; in a", &[]);
     assert!(value.unknown().is_some());
+}
+
+#[test]
+fn regular_expressions_and_directories_read_as_nix_reads_them() {
+    for (text, expected) in [
+        ("builtins.match \"(.*)\\\\.nix\" \"nginx.nix\"", "[\"nginx\"]"),
+        ("builtins.match \"(.*)\\\\.nix\" \"README.md\"", "null"),
+        ("builtins.match \"a(b)?c\" \"ac\"", "[null]"),
+        ("builtins.split \",\" \"a,b\"", "[\"a\",[],\"b\"]"),
+        ("builtins.attrNames (builtins.readDir ./d)", "[\"one.nix\",\"two\"]"),
+        ("(builtins.readDir ./d).two", "\"directory\""),
+        ("let name = \"one\"; in import ./d/${name}.nix", "1"),
+        ("import \"${./d}/one.nix\"", "1"),
+    ] {
+        let (ev, value) = eval(text, &[("d/one.nix", "1"), ("d/two/", "")]);
+        assert_eq!(show(&ev, &value), expected, "{text}");
+    }
+}
+
+#[test]
+fn names_that_cannot_be_known_are_kept_with_why() {
+    let (ev, value) = eval("{ identity }: { \"vault.${identity.domain}\" = 1; b = 2; }", &[]);
+    let value = ev.call(value, unknown("identity".into(), None), None);
+    let Value::Set(set) = ev.plain(value) else { panic!("a set") };
+    assert_eq!(set.names().collect::<Vec<_>>(), ["b"]);
+    assert_eq!(set.unnamed.len(), 1);
+    assert_eq!(set.unnamed[0].written, "\"vault.${identity.domain}\"");
+    // What the right side of `//` sets is known whatever the left holds.
+    let (ev, value) = eval("{ u }: u // { nixosConfigurations = 1; }", &[]);
+    let value = ev.call(value, unknown("u".into(), None), None);
+    assert_eq!(show(&ev, &value), "{nixosConfigurations=1}");
 }

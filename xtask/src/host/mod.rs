@@ -54,6 +54,9 @@ struct Spec {
     name: String,
     modules: Vec<Thunk>,
     special_args: Option<Thunk>,
+    /// The flake's outputs' arguments (`self` and its inputs), when the repository is a flake:
+    /// the `inputs` and `self` hosts are given, by nearly every flake, in `specialArgs`.
+    flake: Option<Thunk>,
 }
 
 /// The hosts of the repository at `root`: the one `entry` names, the flake's, or the only
@@ -89,10 +92,12 @@ fn specs(ev: &Evaluator, root: &Path, entry: Option<&Path>) -> Result<Vec<Spec>,
             )));
         }
         let name = entry_host_name(entry);
+        let flake = root.join("flake.nix");
         return Ok(vec![Spec {
             name,
             modules: vec![Thunk::value(Value::Path(path.into()))],
             special_args: None,
+            flake: flake.exists().then(|| flake_args(ev, &flake)).flatten().map(|(args, _)| args),
         }]);
     }
     let flake = root.join("flake.nix");
@@ -113,6 +118,7 @@ fn specs(ev: &Evaluator, root: &Path, entry: Option<&Path>) -> Result<Vec<Spec>,
                 name: entry_host_name(relative),
                 modules: vec![Thunk::value(Value::Path(one.as_path().into()))],
                 special_args: None,
+                flake: flake.exists().then(|| flake_args(ev, &flake)).flatten().map(|(args, _)| args),
             }])
         }
         [] => Err(HostError(format!(
@@ -148,12 +154,30 @@ fn entry_host_name(entry: &Path) -> String {
 
 /// The flake's `nixosConfigurations` (and colmena nodes), each with its modules.
 fn flake_specs(ev: &Evaluator, flake: &Path) -> Vec<Spec> {
-    let Value::Set(top) = ev.force_plain(&ev.import(flake)) else { return Vec::new() };
+    let Some((args, called)) = flake_args(ev, flake) else { return Vec::new() };
+    let Value::Set(outputs) = ev.force_plain(&called) else { return Vec::new() };
+    let mut specs = Vec::new();
+    if let Some(Value::Set(configurations)) =
+        outputs.get("nixosConfigurations").map(|t| ev.force_plain(t))
+    {
+        for (name, system) in configurations.iter() {
+            if let Some(mut spec) = system_spec(ev, name, system) {
+                spec.flake = Some(args.clone());
+                specs.push(spec);
+            }
+        }
+    }
+    specs
+}
+
+/// The arguments a flake's `outputs` is called with (`self` and the inputs), and its outputs.
+fn flake_args(ev: &Evaluator, flake: &Path) -> Option<(Thunk, Thunk)> {
+    let Value::Set(top) = ev.force_plain(&ev.import(flake)) else { return None };
     let inputs: Vec<String> = match top.get("inputs").map(|t| ev.force_plain(t)) {
         Some(Value::Set(inputs)) => inputs.names().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let Some(outputs) = top.get("outputs").cloned() else { return Vec::new() };
+    let outputs = top.get("outputs").cloned()?;
     let urls: HashMap<String, String> = match top.get("inputs").map(|t| ev.force_plain(t)) {
         Some(Value::Set(decls)) => decls
             .iter()
@@ -170,36 +194,53 @@ fn flake_specs(ev: &Evaluator, flake: &Path) -> Vec<Spec> {
             .collect(),
         _ => HashMap::new(),
     };
-    // `self` is the outputs themselves.
+    // `self` is the outputs themselves, and the flake's source (`"${self}/modules"`): each
+    // output read from the outputs when asked for, so that the source is known while the
+    // outputs are being computed.
     let outputs_cell: Rc<RefCell<Option<Thunk>>> = Rc::new(RefCell::new(None));
-    let cell = outputs_cell.clone();
-    let self_thunk = Thunk::native(move |ev| match cell.borrow().clone() {
-        Some(outputs) => ev.force(&outputs),
-        None => Value::Null,
-    });
+    let root = flake.parent().unwrap_or(Path::new("/")).to_owned();
+    let mut own: Vec<(String, Thunk)> =
+        vec![("outPath".into(), Thunk::value(Value::Str(root.display().to_string().into())))];
+    for output in FLAKE_OUTPUTS {
+        let cell = outputs_cell.clone();
+        own.push((
+            (*output).to_owned(),
+            Thunk::native(move |ev| match cell.borrow().clone() {
+                Some(outputs) => ev.select(ev.force(&outputs), output, None),
+                None => Value::Null,
+            }),
+        ));
+    }
+    let self_thunk = Thunk::value(Value::Set(Rc::new(Attrs::from_values(own))));
     let mut args: Vec<(String, Thunk)> = vec![("self".into(), self_thunk)];
     for name in &inputs {
         args.push((name.clone(), flake_input(name, urls.get(name).map(String::as_str))));
     }
     let args = Thunk::value(Value::Set(Rc::new(Attrs::from_values(args))));
     let called = {
-        let outputs = outputs.clone();
+        let (outputs, args) = (outputs.clone(), args.clone());
         Thunk::native(move |ev| ev.call(ev.force(&outputs), args, None))
     };
     *outputs_cell.borrow_mut() = Some(called.clone());
-    let Value::Set(outputs) = ev.force_plain(&called) else { return Vec::new() };
-    let mut specs = Vec::new();
-    if let Some(Value::Set(configurations)) =
-        outputs.get("nixosConfigurations").map(|t| ev.force_plain(t))
-    {
-        for (name, system) in configurations.iter() {
-            if let Some(spec) = system_spec(ev, name, system) {
-                specs.push(spec);
-            }
-        }
-    }
-    specs
+    Some((args, called))
 }
+
+/// The outputs a flake's `self` is read for.
+const FLAKE_OUTPUTS: &[&str] = &[
+    "nixosConfigurations",
+    "nixosModules",
+    "darwinConfigurations",
+    "darwinModules",
+    "colmena",
+    "colmenaHive",
+    "lib",
+    "overlays",
+    "packages",
+    "legacyPackages",
+    "inputs",
+    "flakeModules",
+    "modules",
+];
 
 /// A flake input as far as hosts use it: nixpkgs' `lib` (with `nixosSystem`), NMMM's `lib`
 /// (with `mkFleet`); anything else is unknown.
@@ -217,6 +258,21 @@ fn flake_input(name: &str, url: Option<&str>) -> Thunk {
                 eval::unknown(format!("the packages of flake input `{name}`"), None),
             ),
         ]))));
+    }
+    if name == "flake-parts" || url.contains("flake-parts") {
+        let mk_flake = Thunk::value(Value::Builtin(Rc::new(eval::Partial {
+            name: "mkFlake",
+            arity: 2,
+            args: Vec::new(),
+            run: mk_flake,
+        })));
+        return Thunk::value(Value::Set(Rc::new(Attrs::from_values([(
+            "lib".to_owned(),
+            Thunk::value(Value::Set(Rc::new(Attrs::from_values([(
+                "mkFlake".to_owned(),
+                mk_flake,
+            )])))),
+        )]))));
     }
     if name == "nmmm" || url.contains("/nmmm") {
         let mk_fleet = Thunk::value(Value::Builtin(Rc::new(eval::Partial {
@@ -245,6 +301,101 @@ fn flake_input(name: &str, url: Option<&str>) -> Thunk {
         ]))));
     }
     eval::unknown(format!("flake input `{name}` is not read"), None)
+}
+
+/// flake-parts' `mkFlake { inherit inputs; } module`: its modules read twice, once for the
+/// arguments they give each other (`_module.args`), then for the `flake` outputs they define,
+/// merged. `perSystem` and flake-parts' own options are not read.
+fn mk_flake(ev: &Evaluator, args: &[Thunk]) -> Value {
+    let given = args[0].clone();
+    let inputs = Thunk::native(move |ev| ev.select(ev.force(&given), "inputs", None));
+    let module_args = |extra: Vec<(String, Thunk)>| {
+        let from = inputs.clone();
+        let mut all: Vec<(String, Thunk)> = vec![
+            ("inputs".into(), inputs.clone()),
+            ("self".into(), Thunk::native(move |ev| ev.select(ev.force(&from), "self", None))),
+            ("lib".into(), eval::lib()),
+        ];
+        for name in
+            ["config", "options", "withSystem", "getSystem", "flake-parts-lib", "moduleWithSystem"]
+        {
+            all.push((name.into(), eval::unknown(format!("flake-parts' `{name}`"), None)));
+        }
+        for (name, value) in extra {
+            all.retain(|(n, _)| *n != name);
+            all.push((name, value));
+        }
+        Thunk::value(Value::Set(Rc::new(Attrs::from_values(all))))
+    };
+    // Every module, its imports followed, as the set it makes with `args`.
+    let root = args[1].clone();
+    let modules = |with: &Thunk| -> Vec<Rc<Attrs>> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut todo: Vec<Thunk> = vec![root.clone()];
+        while let Some(module) = todo.pop() {
+            let value = match ev.force_plain(&module) {
+                Value::Path(path) => {
+                    let path =
+                        if path.is_dir() { path.join("default.nix") } else { path.to_path_buf() };
+                    if !seen.insert(path.clone()) || !path.exists() {
+                        continue;
+                    }
+                    ev.force_plain(&ev.import(&path))
+                }
+                other => other,
+            };
+            let value = match value {
+                Value::Lambda(_) | Value::Builtin(_) => {
+                    ev.force_plain(&Thunk::value(ev.call(value, with.clone(), None)))
+                }
+                other => other,
+            };
+            let Value::Set(set) = value else { continue };
+            if let Some(Value::List(imports)) = set.get("imports").map(|i| ev.force_plain(i)) {
+                todo.extend(imports.iter().rev().cloned());
+            }
+            // `config = { flake = ...; }` in a module that declares options.
+            match set.get("config").map(|c| ev.force_plain(c)) {
+                Some(Value::Set(config)) if set.get("options").is_some() => out.push(config),
+                _ => out.push(set),
+            }
+        }
+        out
+    };
+    let field = |set: &Attrs, path: &[&str]| -> Option<Rc<Attrs>> {
+        let mut value = Value::Set(Rc::new(Attrs::from_values(
+            set.iter().map(|(k, v)| (k.to_owned(), v.clone())),
+        )));
+        for key in path {
+            value = match value {
+                Value::Set(s) => ev.force_plain(s.get(key)?),
+                _ => return None,
+            };
+        }
+        match value {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    };
+    // First the arguments the modules give each other, then what they define with them.
+    let first = modules(&module_args(Vec::new()));
+    let given: Vec<(String, Thunk)> = first
+        .iter()
+        .filter_map(|m| field(m, &["_module", "args"]))
+        .flat_map(|a| a.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect::<Vec<_>>())
+        .collect();
+    let second = modules(&module_args(given));
+    let mut flake: Option<Thunk> = None;
+    for module in &second {
+        if let Some(defined) = module.get("flake") {
+            flake = Some(match flake {
+                None => defined.clone(),
+                Some(earlier) => eval::merge_sets(earlier, defined.clone()),
+            });
+        }
+    }
+    flake.map_or_else(|| Value::Set(Rc::default()), |f| ev.force_plain(&f))
 }
 
 /// NMMM's `mkFleet { modules; hostModules; }`: one NixOS system per host, of the shared modules
@@ -293,7 +444,12 @@ fn system_spec(ev: &Evaluator, name: &str, system: &Thunk) -> Option<Spec> {
         Some(Value::List(l)) => l.to_vec(),
         _ => Vec::new(),
     };
-    Some(Spec { name: name.to_owned(), modules, special_args: args.get("specialArgs").cloned() })
+    Some(Spec {
+        name: name.to_owned(),
+        modules,
+        special_args: args.get("specialArgs").cloned(),
+        flake: None,
+    })
 }
 
 /// Reads the host's modules, following `imports`, and makes its configuration readable.
@@ -307,6 +463,18 @@ fn read(ev: Rc<Evaluator>, spec: Spec) -> Host {
         ("utils".into(), eval::unknown("nixpkgs' utils".into(), None)),
         ("name".into(), Thunk::value(Value::Str(spec.name.clone().into()))),
     ];
+    // What a flake gives its hosts, unless they are given other values by those names.
+    if let Some(flake) = &spec.flake {
+        let given = flake.clone();
+        args.push(("inputs".into(), given.clone()));
+        args.push((
+            "self".into(),
+            Thunk::native(move |ev| match ev.force_plain(&given) {
+                Value::Set(set) => set.get("self").map_or(Value::Null, |s| ev.force(s)),
+                other => other,
+            }),
+        ));
+    }
     if let Some(special) = &spec.special_args {
         if let Value::Set(special) = ev.force_plain(special) {
             for (name, value) in special.iter() {
@@ -324,16 +492,25 @@ fn read(ev: Rc<Evaluator>, spec: Spec) -> Host {
         unread: Vec::new(),
         imported: Vec::new(),
     };
-    let mut entry = None;
+    // The host's own module: the one named after the host (`hosts/vps/configuration.nix`), or
+    // a `configuration.nix`, or the last, after those it shares (`./common`, a flake input's).
+    let mut files: Vec<PathBuf> = Vec::new();
     for module in &spec.modules {
-        // The host's own module comes last, after those it shares (`./common`, a flake input's).
         if let Value::Path(p) = ev.force(module) {
-            entry = Some(
-                p.strip_prefix(ev.root()).map(Path::to_owned).unwrap_or_else(|_| p.to_path_buf()),
-            );
+            let file = if p.is_dir() { p.join("default.nix") } else { p.to_path_buf() };
+            files.push(file.strip_prefix(ev.root()).map(Path::to_owned).unwrap_or(file));
         }
         reader.module(module.clone(), None);
     }
+    let named = |f: &&PathBuf| {
+        f.iter().any(|part| *part == *spec.name) || f.file_stem().is_some_and(|s| *s == *spec.name)
+    };
+    let entry = files
+        .iter()
+        .rfind(named)
+        .or_else(|| files.iter().rfind(|f| f.file_name().is_some_and(|n| n == "configuration.nix")))
+        .or(files.last())
+        .cloned();
     let Reader { modules, unread, imported, .. } = reader;
     let modules = Rc::new(modules);
     ev.set_config(Rc::new(Merged {
@@ -370,7 +547,14 @@ impl Reader<'_> {
     /// Reads a module written in `file` (a path: the file it names).
     fn module(&mut self, module: Thunk, file: Option<FileId>) {
         let place = module.place();
-        match self.ev.force_plain(&module) {
+        let value = match self.ev.force_plain(&module) {
+            // `"${self}/modules/nginx.nix"`: a path of the repository, as a string.
+            Value::Str(s) if Path::new(&*s).starts_with(self.ev.root()) => {
+                Value::Path(PathBuf::from(&*s).into())
+            }
+            other => other,
+        };
+        match value {
             Value::Path(path) => {
                 let path =
                     if path.is_dir() { path.join("default.nix") } else { path.to_path_buf() };
@@ -509,7 +693,13 @@ impl Merged {
                     place,
                 )
             });
-            return Value::Set(Rc::new(Attrs::from_placed(entries)));
+            let mut merged = Attrs::from_placed(entries);
+            for (value, _) in &values {
+                if let Value::Set(attrs) = value {
+                    merged.unnamed.extend(attrs.unnamed.iter().cloned());
+                }
+            }
+            return Value::Set(Rc::new(merged));
         }
         if values.iter().all(|(v, _)| matches!(v, Value::List(_))) {
             let mut all = Vec::new();

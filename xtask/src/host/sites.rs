@@ -461,18 +461,40 @@ struct Proxy {
 fn vhosts(host: &Host, out: &mut Sites) {
     let Some(vhosts) = set(host.config(&["services", "nginx", "virtualHosts"])) else { return };
     let upstreams = set(host.config(&["services", "nginx", "upstreams"]));
-    for (key, vhost) in vhosts.iter() {
-        let vhost_place = vhosts.place(key);
+    // Each vhost by its name; those whose names cannot be known by their names as written,
+    // listed with the domain unresolved, never dropped.
+    let named = vhosts.iter().map(|(key, vhost)| {
         let definitions: Vec<Place> = host
             .definitions(&["services", "nginx", "virtualHosts", key])
             .iter()
             .filter_map(|d| d.place)
             .collect();
-        let Some(v) = set(host.ev.force_plain(vhost)) else { continue };
+        (key.to_owned(), vhost.clone(), vhosts.place(key), definitions, None)
+    });
+    let unnamed = vhosts.unnamed.iter().map(|u| {
+        let name = Some((u.why.clone(), u.place));
+        (
+            u.written.trim_matches('"').to_owned(),
+            u.value.clone(),
+            Some(u.place),
+            vec![u.place],
+            name,
+        )
+    });
+    let all: Vec<_> = named.chain(unnamed).collect();
+    for (key, vhost, vhost_place, definitions, unknown_name) in all {
+        let key = key.as_str();
+        let Some(v) = set(host.ev.force_plain(&vhost)) else { continue };
         let mut unresolved = Vec::new();
         let domain = match v.get("serverName").map(|s| host.ev.force_plain(s)) {
             Some(Value::Str(s)) => Some(s.to_string()),
-            None | Some(Value::Null) => Some(key.to_owned()),
+            None | Some(Value::Null) => match &unknown_name {
+                None => Some(key.to_owned()),
+                Some((_, place)) => {
+                    unresolved.push(("domain".to_owned(), Some(*place)));
+                    None
+                }
+            },
             Some(Value::Unknown(u)) => {
                 unresolved.push(("domain".to_owned(), u.place.or(v.place("serverName"))));
                 None

@@ -50,7 +50,7 @@ pub fn plan_new(
         )));
     }
     let port = added.port;
-    let site_file = layout.site_file(name);
+    let site_file = layout.site_file(name, &added.domain);
     let site_dir = match &site_file {
         Some(file) => file.parent().map(Path::to_owned).unwrap_or_default(),
         None => layout.shape.style_file().parent().map(Path::to_owned).unwrap_or_default(),
@@ -63,8 +63,10 @@ pub fn plan_new(
         return copy_site(repo, layout, new, from, plan, added);
     }
 
-    // Its source, from NMMM's template, beside the file that runs it.
-    let folder = site_dir.join(name);
+    // Its source, from NMMM's template, where the host keeps its apps' sources, or beside the
+    // file that runs it.
+    let folder = layout.sources.as_deref().unwrap_or(&site_dir).join(name);
+    let package = relative_nix_path(&site_dir, &folder);
     if repo.root.join(&folder).exists() {
         return Err(WorkflowError(format!("{}: the folder exists already", folder.display())));
     }
@@ -88,6 +90,7 @@ pub fn plan_new(
     let role = role_name(name);
     let pieces = Pieces {
         name,
+        package: &package,
         role: &role,
         domain: &domain,
         domain_ref: matches!(layout.shape, Shape::OptionModule { .. }).then_some("cfg.domain"),
@@ -103,8 +106,7 @@ pub fn plan_new(
             let file = site_file.expect("a file of its own");
             let vhosts_apart = matches!(layout.shape, Shape::Split { .. });
             plan.create(&file, pieces.file(layout, vhosts_apart))?;
-            let list_dir = list_file.parent().unwrap_or(Path::new(""));
-            let import = relative_nix_path(list_dir, &file);
+            let import = layout.import_of(list_file, &file, name);
             plan.edit(list_file, |f| edit::add_list_element(f, attrpath(&["imports"]), &import))?;
             if let Shape::Split { vhosts_file, .. } = &layout.shape {
                 for (key, value) in pieces.vhosts() {
@@ -129,8 +131,7 @@ pub fn plan_new(
                 port_default: port_default.as_deref().unwrap_or_default(),
             };
             plan.create(&file, pieces.option_module(layout, &options))?;
-            let list_dir = list_file.parent().unwrap_or(Path::new(""));
-            let import = relative_nix_path(list_dir, &file);
+            let import = layout.import_of(list_file, &file, name);
             plan.edit(list_file, |f| edit::add_list_element(f, attrpath(&["imports"]), &import))?;
             // Turned on where the host turns on its others.
             let path: Vec<String> = prefix.iter().cloned().chain([name.to_owned()]).collect();
@@ -250,6 +251,8 @@ struct OptionModule<'a> {
 /// The pieces of a new monolith, as Nix text indented by `unit`.
 struct Pieces<'a> {
     name: &'a str,
+    /// Its source's folder, as the file that runs it names it (`./shop`, `../pkgs/shop`).
+    package: &'a str,
     role: &'a str,
     domain: &'a str,
     /// The domain as an expression, where the file takes it from an option (`cfg.domain`).
@@ -404,8 +407,8 @@ impl Pieces<'_> {
         ];
         let mut service_config = vec![
             format!(
-                "ExecStart = \"${{pkgs.callPackage ./{} {}}}/bin/{}\";",
-                self.name,
+                "ExecStart = \"${{pkgs.callPackage {} {}}}/bin/{}\";",
+                self.package,
                 self.empty(),
                 self.name
             ),
@@ -644,7 +647,8 @@ fn copy_site(
     if let Some(old) = source.port {
         text = super::new::replace_number(&text, old, added.port);
     }
-    let target = layout.site_file(&new.name).expect("a shape with files of their own");
+    let target =
+        layout.site_file(&new.name, &added.domain).expect("a shape with files of their own");
     // The site's own source, where its file names it by its name (`../pkgs/notes`): copied and
     // renamed with it, so that the copy builds.
     let source_dir = file.parent().unwrap_or(Path::new(""));
@@ -675,8 +679,7 @@ fn copy_site(
         added.notes.push(format!("{} is a copy of {}", renamed.display(), folder.display()));
     }
     plan.create(&target, text)?;
-    let list_dir = list_file.parent().unwrap_or(Path::new(""));
-    let import = relative_nix_path(list_dir, &target);
+    let import = layout.import_of(list_file, &target, &new.name);
     plan.edit(list_file, |f| edit::add_list_element(f, attrpath(&["imports"]), &import))?;
     added.notes.push(format!(
         "{} is a copy of {}: point its package at {}'s own code",
@@ -747,8 +750,17 @@ pub fn plan_remove(
     let dir = unit_file.parent().map(Path::to_owned).unwrap_or_default();
     match &own_file {
         Some(list_file) => {
+            // By its path, or as the host imports its apps (`inputs.self.nixosModules.shop`).
             let list_dir = list_file.parent().unwrap_or(Path::new(""));
-            let import = relative_nix_path(list_dir, &unit_file);
+            let by_path = relative_nix_path(list_dir, &unit_file);
+            let by_style = layout.import_of(list_file, &unit_file, name);
+            let listed = |import: &str| {
+                repo.nix(list_file).is_some_and(|f| {
+                    edit::remove_list_element(f, attrpath(&["imports"]), import)
+                        .is_ok_and(|change| !change.is_noop())
+                })
+            };
+            let import = if listed(&by_path) { by_path } else { by_style };
             plan.edit(list_file, |f| {
                 edit::remove_list_element(f, attrpath(&["imports"]), &import)
             })?;

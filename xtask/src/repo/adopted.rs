@@ -31,18 +31,37 @@ pub struct AdoptedLayout {
     pub nginx: bool,
     /// What the names of the files of its sites begin with (`foxden-` in `foxden-ci.nix`).
     pub file_prefix: String,
+    /// Whether its sites' files are named after their domains (`www/md.example.org.nix`).
+    pub files_by_domain: bool,
+    /// How the list imports its sites' files when not by path: `inputs.self.nixosModules` for
+    /// `inputs.self.nixosModules.ledger`.
+    pub import_prefix: Option<String>,
+    /// Where its apps' own sources are, when its sites name them (`pkgs` for `../pkgs/ledger`).
+    pub sources: Option<PathBuf>,
 }
 
 impl AdoptedLayout {
-    /// The file of its own a new monolith `name` gets, in the shapes that give it one.
-    pub fn site_file(&self, name: &str) -> Option<PathBuf> {
+    /// The file of its own a new monolith `name` at `domain` gets, in the shapes that give it
+    /// one.
+    pub fn site_file(&self, name: &str, domain: &str) -> Option<PathBuf> {
+        let stem = if self.files_by_domain { domain } else { name };
         match &self.shape {
             Shape::FilePerSite { dir, .. }
             | Shape::Split { dir, .. }
             | Shape::OptionModule { dir, .. } => {
-                Some(dir.join(format!("{}{name}.nix", self.file_prefix)))
+                Some(dir.join(format!("{}{stem}.nix", self.file_prefix)))
             }
             Shape::Inline { .. } => None,
+        }
+    }
+
+    /// How the list imports `file`, the file of monolith `name`: as the list imports the others.
+    pub fn import_of(&self, list_file: &Path, file: &Path, name: &str) -> String {
+        match &self.import_prefix {
+            Some(prefix) => format!("{prefix}.{}", crate::edit::quote_key(name)),
+            None => {
+                super::scan::relative_nix_path(list_file.parent().unwrap_or(Path::new("")), file)
+            }
         }
     }
 }
@@ -135,6 +154,9 @@ impl AdoptedLayout {
                 postgresql: false,
                 nginx: false,
                 file_prefix: String::new(),
+                files_by_domain: false,
+                import_prefix: None,
+                sources: None,
             };
         };
         let hand_written: Vec<&sites::Site> =
@@ -154,14 +176,28 @@ impl AdoptedLayout {
             // monolith gets a file of its own.
             .filter(|shape| editable(files, shape))
             .unwrap_or(fallback);
-        let ports = reference
-            .and_then(|site| port_store(root, files, host, site))
-            .unwrap_or(PortStore::InSite);
-        let file_prefix = file_prefix(host, sites, &shape);
+        // Where most of its sites keep their ports, the reference's way on a tie.
+        let mut stores: Vec<(PortStore, usize)> = Vec::new();
+        for site in reference.into_iter().chain(hand_written.iter().copied()) {
+            let Some(store) = port_store(root, files, host, site) else { continue };
+            match stores.iter_mut().find(|(s, _)| *s == store) {
+                Some((_, count)) => *count += 1,
+                None => stores.push((store, 1)),
+            }
+        }
+        let kept = stores.iter().filter(|(s, _)| *s != PortStore::InSite);
+        let ports =
+            kept.max_by_key(|(_, count)| *count).map_or(PortStore::InSite, |(s, _)| s.clone());
+        let (file_prefix, files_by_domain) = file_names(host, sites, &shape);
+        let import_prefix = reference.and_then(|site| import_prefix(files, host, site, &shape));
+        let sources = reference.and_then(|site| sources_of(files, host, site));
         AdoptedLayout {
             shape,
             ports,
             file_prefix,
+            files_by_domain,
+            import_prefix,
+            sources,
             tls: tls(host, &hand_written),
             postgresql: host.config(&["services", "postgresql", "enable"]).as_bool() == Some(true),
             nginx: host.config(&["services", "nginx", "enable"]).as_bool() == Some(true),
@@ -271,26 +307,39 @@ fn shape_of(
     }
 }
 
-/// The beginning the names of the files of sites share, in the list new files are imported
-/// from: `foxden-` for `foxden-ci.nix` and `foxden-monitoring.nix`; none for `notes.nix` and
-/// `forge.nix`.
-fn file_prefix(host: &Host, sites: &sites::Sites, shape: &Shape) -> String {
+/// How the files of sites are named, in the list new files are imported from: the beginning
+/// they share (`foxden-` for `foxden-ci.nix` and `foxden-monitoring.nix`; none for `notes.nix`
+/// and `forge.nix`), and whether each is named after its site's domain (`md.example.org.nix`).
+fn file_names(host: &Host, sites: &sites::Sites, shape: &Shape) -> (String, bool) {
     let list = match shape {
         Shape::FilePerSite { list_file, .. }
         | Shape::Split { list_file, .. }
         | Shape::OptionModule { list_file, .. } => list_file,
-        Shape::Inline { .. } => return String::new(),
+        Shape::Inline { .. } => return (String::new(), false),
     };
-    let stems: Vec<String> = host
+    let files: Vec<(String, Vec<&str>)> = host
         .imported
         .iter()
         .filter(|(_, by)| by.is_some_and(|by| host.ev.relative(by) == *list))
-        .filter(|(file, _)| sites.sites.iter().any(|s| s.places.iter().any(|p| p.file == *file)))
         .filter_map(|(file, _)| {
-            host.ev.relative(*file).file_stem().map(|s| s.to_string_lossy().into_owned())
+            let domains: Vec<&str> = sites
+                .sites
+                .iter()
+                .filter(|s| s.places.iter().any(|p| p.file == *file))
+                .filter_map(|s| s.domain.as_deref())
+                .collect();
+            let stem = host.ev.relative(*file).file_stem()?.to_string_lossy().into_owned();
+            (!domains.is_empty()).then_some((stem, domains))
         })
         .collect();
-    let [first, rest @ ..] = stems.as_slice() else { return String::new() };
+    let by_domain =
+        files.len() >= 2 && files.iter().all(|(stem, domains)| domains.contains(&stem.as_str()));
+    (common_prefix(&files.into_iter().map(|(stem, _)| stem).collect::<Vec<_>>()), by_domain)
+}
+
+/// What the stems share up to a `-` or `_` (`foxden-`), when there are two or more.
+fn common_prefix(stems: &[String]) -> String {
+    let [first, rest @ ..] = stems else { return String::new() };
     if rest.is_empty() {
         return String::new();
     }
@@ -308,6 +357,56 @@ fn file_prefix(host: &Host, sites: &sites::Sites, shape: &Shape) -> String {
         Some(at) => common[..=at].to_owned(),
         None => String::new(),
     }
+}
+
+/// How the list imports the reference site's file, when not by its path: the attribute path
+/// before its name (`inputs.self.nixosModules` in `inputs.self.nixosModules.ledger`).
+fn import_prefix(
+    files: &BTreeMap<PathBuf, SourceFile>,
+    host: &Host,
+    site: &sites::Site,
+    shape: &Shape,
+) -> Option<String> {
+    let list = match shape {
+        Shape::FilePerSite { list_file, .. }
+        | Shape::Split { list_file, .. }
+        | Shape::OptionModule { list_file, .. } => list_file,
+        Shape::Inline { .. } => return None,
+    };
+    let file = host.ev.relative(site.places.last()?.file);
+    let stem = file.file_stem()?.to_string_lossy().into_owned();
+    let text = &files.get(list)?.text;
+    let by_path = super::scan::relative_nix_path(list.parent().unwrap_or(Path::new("")), &file);
+    if text.contains(&by_path) {
+        return None;
+    }
+    let pattern = format!(
+        r"([A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*)\.{}\b",
+        regex::escape(&stem)
+    );
+    let found = regex::Regex::new(&pattern).ok()?.captures(text)?;
+    Some(found.get(1)?.as_str().to_owned())
+}
+
+/// Where the host keeps its apps' sources: the folder holding the one the reference site's
+/// file names by the site's name (`pkgs` for `callPackage ../pkgs/ledger { }`).
+fn sources_of(
+    files: &BTreeMap<PathBuf, SourceFile>,
+    host: &Host,
+    site: &sites::Site,
+) -> Option<PathBuf> {
+    let Upstream::Systemd(name) = &site.upstream else { return None };
+    let file = host.ev.relative(site.places.last()?.file);
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let text = &files.get(&file)?.text;
+    let root = rnix::Root::parse(text).syntax();
+    root.descendants().filter_map(ast::PathRel::cast).find_map(|p| {
+        let path = super::scan::resolve(dir, &p.syntax().text().to_string())?;
+        let named = path.file_name().is_some_and(|n| *n == **name);
+        let folder = path.parent()?.to_owned();
+        // Beside the site's own file is where new sources go anyway.
+        (named && folder != dir && host.ev.root().join(&path).is_dir()).then_some(folder)
+    })
 }
 
 /// The names a module of options gives the option that holds its app's domain.

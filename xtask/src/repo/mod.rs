@@ -38,7 +38,7 @@ use crate::host::{self, sites, Upstream};
 pub enum Layout {
     Module(ModuleLayout),
     Classic(ClassicLayout),
-    Adopted(AdoptedLayout),
+    Adopted(Box<AdoptedLayout>),
 }
 
 pub struct Repo {
@@ -109,7 +109,7 @@ pub fn load_host(root: &Path, only: Option<&str>) -> Result<Repo, LoadError> {
         Some(module) => Layout::Module(module),
         None => match classic::detect(&files, &config, &hosts) {
             Some(classic) => Layout::Classic(classic),
-            None => Layout::Adopted(AdoptedLayout::detect(&root, &files, &hosts)),
+            None => Layout::Adopted(Box::new(AdoptedLayout::detect(&root, &files, &hosts))),
         },
     };
     let inventory = Inventory { root: root.clone(), build, monoliths, hosts: inventory_hosts };
