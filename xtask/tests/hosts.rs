@@ -298,3 +298,70 @@ fn a_definition_nobody_can_read_does_not_hide_what_other_modules_define() {
         (&Value::from("systemd:app"), &Value::from("monolith"))
     );
 }
+
+#[test]
+fn new_monolith_refuses_a_host_that_serves_its_sites_with_another_web_server() {
+    for (server, expected) in [
+        (
+            "services.caddy.enable = true;",
+            "configuration.nix:4: the host serves its sites with caddy",
+        ),
+        ("services.nginx.enable = false;", "configuration.nix:4: the host turns nginx off"),
+    ] {
+        let dir = TempDir::new("host-caddy");
+        let text = format!(
+            "{{ pkgs, ... }}:\n{{\n  networking.hostName = \"newton\";\n  {server}\n  systemd.services.grafana.script = \"true\";\n}}\n"
+        );
+        fs::write(dir.path().join("configuration.nix"), text).unwrap();
+        let before = files(dir.path());
+        let out = xtask(
+            dir.path(),
+            &["new-monolith", "bakery", "--domain", "bakery.example.com", "--yes"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert_eq!(files(dir.path()), before);
+    }
+}
+
+#[test]
+fn services_are_known_by_their_own_settings_and_a_vhost_written_twice_is_one() {
+    let dir = TempDir::new("host-settings");
+    let root = dir.path();
+    let write = |path: &str, text: &str| fs::write(root.join(path), text).unwrap();
+    write(
+        "configuration.nix",
+        "{ ... }:\n{\n  imports = [ ./s3.nix ./auth.nix ./auth-proxy.nix ];\n  services.nginx.enable = true;\n}\n",
+    );
+    write(
+        "s3.nix",
+        "{ ... }:\n{\n  services.minio = {\n    enable = true;\n    listenAddress = \"[::1]:9000\";\n    consoleAddress = \"[::1]:9001\";\n  };\n  services.nginx.virtualHosts.\"s3.example.org\".locations.\"/\".proxyPass = \"http://[::1]:9000\";\n  services.nginx.virtualHosts.\"s3-web.example.org\".locations.\"/\".proxyPass = \"http://[::1]:9001\";\n}\n",
+    );
+    // The same vhost in two files, the same way: NixOS merges them into one.
+    let auth = "{ ... }:\n{\n  services.nginx.virtualHosts.\"auth.example.org\".locations.\"/\".proxyPass = \"http://127.0.0.1:9091\";\n}\n";
+    write("auth.nix", auth);
+    write("auth-proxy.nix", auth);
+    let listed = list(root, "");
+    let found: Vec<(String, String, u64, String)> = listed
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["domain"].as_str().unwrap().to_owned(),
+                s["port"].as_u64().unwrap(),
+                s["upstream"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("auth", "auth.example.org", 9091, "unknown"),
+        ("minio-s3-web", "s3-web.example.org", 9001, "module:services.minio"),
+        ("minio-s3", "s3.example.org", 9000, "module:services.minio"),
+    ];
+    let expected: Vec<(String, String, u64, String)> = expected
+        .iter()
+        .map(|(n, d, p, u)| (n.to_string(), d.to_string(), *p, u.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+}

@@ -174,6 +174,7 @@ pub fn list(json: bool) -> Result<(), Failure> {
         .collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&monoliths).expect("the model serialises"));
+        unread_notes(&repo);
         return Ok(());
     }
     let rows: Vec<[String; 8]> = monoliths
@@ -215,7 +216,45 @@ pub fn list(json: bool) -> Result<(), Failure> {
             );
         }
     }
+    unread_notes(&repo);
     Ok(())
+}
+
+/// What of each host's modules could not be read, so that a short list is never taken for a
+/// whole one: once each, the modules of flake inputs (outside the repository) together.
+fn unread_notes(repo: &Repo) {
+    for (host, _) in &repo.hosts {
+        let mut inputs: Vec<String> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for (why, place) in &host.unread {
+            if let Some(input) = why.split("flake input `").nth(1).and_then(|r| r.split('`').next())
+            {
+                if !inputs.iter().any(|i| i == input) {
+                    inputs.push(input.to_owned());
+                }
+                continue;
+            }
+            // nixpkgs' own modules (`modulesPath + ...`) hold no site of the host's.
+            if why.contains("nixpkgs' modules") {
+                continue;
+            }
+            let at =
+                place.map(|p| format!("{}: ", crate::repo::place_of(host, p))).unwrap_or_default();
+            let why = why.strip_prefix("a module: ").unwrap_or(why);
+            let line = format!("note: host {}: {at}a module is not read: {why}", host.name);
+            if !seen.contains(&line) {
+                eprintln!("{line}");
+                seen.push(line);
+            }
+        }
+        if !inputs.is_empty() {
+            eprintln!(
+                "note: host {}: the modules of flake inputs are not read (their sites are not listed): {}",
+                host.name,
+                inputs.join(", ")
+            );
+        }
+    }
 }
 
 pub fn check() -> Result<(), Failure> {

@@ -117,7 +117,7 @@ fn one_line_list(list: &ast::List) -> bool {
 /// Whether the file writes its lists of several simple elements (strings, numbers, paths,
 /// names) one element per line. Lists of sets or calls, such as a `mkMerge`'s, say nothing about
 /// how a list of names is written.
-pub(super) fn lists_one_per_line(file: &NixFile) -> bool {
+pub fn lists_one_per_line(file: &NixFile) -> bool {
     let (mut per_line, mut one_line) = (0, 0);
     for list in file.syntax().descendants().filter_map(ast::List::cast) {
         let items: Vec<ast::Expr> = list.items().collect();

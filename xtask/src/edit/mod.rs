@@ -32,6 +32,7 @@ pub use let_in::{
     add_let_list_element, read_let_bindings, resolve_let_strings, resolve_strings, set_let_binding,
     ResolvedString,
 };
+pub use make::lists_one_per_line;
 pub use query::get_value;
 pub use read::{read_expr, read_list, read_string_lines, read_top_level, Node, Value};
 pub use rm::{remove_attr, remove_attr_and_emptied_parents};

@@ -174,6 +174,12 @@ pub(super) fn element_extent(text: &str, node: &SyntaxNode) -> TextRange {
                 let blank = line_start(text, start - TextSize::from(1));
                 return TextRange::new(blank, end);
             }
+            // The first binding of a set, set apart from the rest below it: its blank line goes
+            // with it.
+            let before = text[..usize::from(start)].trim_end_matches(['\n', '\r', ' ', '\t']);
+            if before.ends_with('{') && next.is_empty() && rest.contains('\n') {
+                return TextRange::new(start, line_end_with_break(text, end));
+            }
             TextRange::new(start, end)
         }
         None => {

@@ -151,6 +151,20 @@ pub(super) fn insert_binding(
     } else {
         format!("{} = {value};{comment}", keys.join("."))
     };
+    // A module's `imports` comes first, as every module writes it, set apart from the rest.
+    if let (None, [only], Entries::Set(_)) = (&sibling, rest, entries) {
+        if only == "imports" {
+            if let Some(first) = entries.entries().next() {
+                let node = first.syntax();
+                let start = super::rm::leading_comments_start(text, node)
+                    .unwrap_or(node.text_range().start());
+                if let Some(indent) = indent_before(text, start) {
+                    let insert = format!("{}\n\n{indent}", reindent_code(&binding, indent));
+                    return Ok(TextEdit::insert(start, style.lines(&insert)));
+                }
+            }
+        }
+    }
     let anchor = match sibling {
         Some((binding, _)) => Some(binding.syntax().clone()),
         None => entries.entries().last().map(|e| e.syntax().clone()),

@@ -336,6 +336,8 @@ const LIB: &[(&str, usize, Run)] = &[
     ("literalMD", 1, |ev, a| ev.force(&a[0])),
     ("mdDoc", 1, |ev, a| ev.force(&a[0])),
     ("id", 1, |ev, a| ev.force(&a[0])),
+    // `makeOverridable f`: `f` itself, as far as what it returns goes.
+    ("makeOverridable", 1, |ev, a| ev.force(&a[0])),
     ("const", 2, |ev, a| ev.force(&a[0])),
     ("optional", 2, |ev, a| match ev.force_plain(&a[0]) {
         Value::Bool(true) => Value::List(Rc::new([a[1].clone()])),

@@ -211,12 +211,20 @@ fn flake_args(ev: &Evaluator, flake: &Path) -> Option<(Thunk, Thunk)> {
             }),
         ));
     }
+    // `self.inputs`: the inputs, `self` among them.
+    let args_cell: Rc<RefCell<Option<Thunk>>> = Rc::new(RefCell::new(None));
+    let cell = args_cell.clone();
+    own.push((
+        "inputs".into(),
+        Thunk::native(move |ev| cell.borrow().as_ref().map_or(Value::Null, |a| ev.force(a))),
+    ));
     let self_thunk = Thunk::value(Value::Set(Rc::new(Attrs::from_values(own))));
     let mut args: Vec<(String, Thunk)> = vec![("self".into(), self_thunk)];
     for name in &inputs {
         args.push((name.clone(), flake_input(name, urls.get(name).map(String::as_str))));
     }
     let args = Thunk::value(Value::Set(Rc::new(Attrs::from_values(args))));
+    *args_cell.borrow_mut() = Some(args.clone());
     let called = {
         let (outputs, args) = (outputs.clone(), args.clone());
         Thunk::native(move |ev| ev.call(ev.force(&outputs), args, None))
@@ -237,7 +245,6 @@ const FLAKE_OUTPUTS: &[&str] = &[
     "overlays",
     "packages",
     "legacyPackages",
-    "inputs",
     "flakeModules",
     "modules",
 ];
@@ -710,9 +717,16 @@ impl Merged {
             }
             return Value::List(all.into());
         }
-        // Lines (`extraConfig`) join; other values are one definition, or conflicting ones
-        // (which NixOS refuses): the first known one.
-        if values.len() > 1 && values.iter().all(|(v, _)| matches!(v, Value::Str(_))) {
+        // Lines (`extraConfig`) join; other values are one definition, the same one made in
+        // several modules (which NixOS merges), or conflicting ones (which NixOS refuses): the
+        // first known one.
+        let lines = path.last().is_some_and(|key| {
+            key.ends_with("Config")
+                || key.ends_with("script")
+                || key.ends_with("Script")
+                || key == "text"
+        });
+        if lines && values.len() > 1 && values.iter().all(|(v, _)| matches!(v, Value::Str(_))) {
             let joined: Vec<&str> = values.iter().filter_map(|(v, _)| v.as_str()).collect();
             return Value::Str(joined.join("\n").into());
         }

@@ -302,6 +302,26 @@ fn used_ports(host: &Host, out: &mut Sites) {
             add(port, label.to_owned(), Upstream::Module(service.join(".")), None);
         }
     }
+    // Any other service the host turns on: the ports its own settings name (`port`,
+    // `http_port`, `listenAddress = "[::1]:9000"`), a few levels down.
+    let known: Vec<&str> = DEFAULT_PORTS.iter().map(|k| k.service).collect();
+    if let Some(services) = set(host.config(&["services"])) {
+        for (name, service) in services.iter() {
+            if known.contains(&name) || ["nginx", "postgresql", "openssh"].contains(&name) {
+                continue;
+            }
+            let Some(service) = set(host.ev.force_plain(service)) else { continue };
+            if service.get("enable").map(|e| host.ev.force_plain(e).as_bool()) != Some(Some(true)) {
+                continue;
+            }
+            let place = services.place(name);
+            let mut found = Vec::new();
+            settings_ports(host, &service, &format!("services.{name}"), 0, &mut found);
+            for (port, option) in found {
+                add(port, option, Upstream::Module(format!("services.{name}")), place);
+            }
+        }
+    }
     if host.config(&["services", "openssh", "enable"]).as_bool() == Some(true) {
         let ports = match host.config(&["services", "openssh", "ports"]) {
             Value::List(l) => l.iter().filter_map(|p| port_of(&host.ev.force_plain(p))).collect(),
@@ -314,6 +334,42 @@ fn used_ports(host: &Host, out: &mut Sites) {
     if let Value::List(open) = host.config(&["networking", "firewall", "allowedTCPPorts"]) {
         for port in open.iter().filter_map(|p| port_of(&host.ev.force_plain(p))) {
             add(port, "networking.firewall.allowedTCPPorts".into(), Upstream::Unknown, None);
+        }
+    }
+}
+
+/// The ports a service's settings name, with the option each is at: keys that say port
+/// (`port`, `http_port`, `HTTP_PORT`, `rtmpPort`) holding a number, and keys that say address
+/// (`listenAddress`, `bind`, `address`) holding `host:port`.
+fn settings_ports(host: &Host, set_: &Attrs, at: &str, depth: usize, out: &mut Vec<(u16, String)>) {
+    if depth > 3 {
+        return;
+    }
+    for (key, value) in set_.iter() {
+        let lower = key.to_lowercase();
+        let port_key = lower == "port" || lower.ends_with("port") || lower.ends_with("_port");
+        let address_key = ["address", "listen", "bind", "addr"].iter().any(|k| lower.contains(k));
+        if !(port_key
+            || address_key
+            || matches!(key, "settings" | "config" | "server" | "web" | "http"))
+        {
+            continue;
+        }
+        match host.ev.force_plain(value) {
+            Value::Int(p) if port_key => {
+                if let Ok(port) = u16::try_from(p) {
+                    out.push((port, format!("{at}.{key}")));
+                }
+            }
+            Value::Str(text) if address_key && !text.contains("://") => {
+                for port in ports_in_command(&text) {
+                    out.push((port, format!("{at}.{key}")));
+                }
+            }
+            Value::Set(inner) => {
+                settings_ports(host, &inner, &format!("{at}.{key}"), depth + 1, out)
+            }
+            _ => {}
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn plan_new(
 ) -> Result<(), WorkflowError> {
     let (host, _) = repo.single_host().map_err(WorkflowError)?;
     let name = &new.name;
+    refuse_other_web_servers(host)?;
     if let Some(existing) = host.definitions(&["systemd", "services", name]).first() {
         let place = existing.place.map(|p| crate::repo::place_of(host, p).to_string());
         return Err(WorkflowError(format!(
@@ -57,7 +58,11 @@ pub fn plan_new(
     };
     let style_text = plan.text(layout.shape.style_file()).unwrap_or_default();
     let unit = indent_unit(&style_text);
-    let tight = Tight::of(&style_text);
+    // Formatted as the site it is modelled on is, else as the file it is added to.
+    let model = layout.reference_file.as_deref().unwrap_or(layout.shape.style_file());
+    let model_text = plan.text(model).unwrap_or_else(|| style_text.clone());
+    let tight = Tight::of(&model_text);
+    let per_line = repo.nix(model).is_some_and(edit::lists_one_per_line);
 
     if let Some(from) = &new.from {
         return copy_site(repo, layout, new, from, plan, added);
@@ -99,6 +104,7 @@ pub fn plan_new(
         database: new.database,
         unit: &unit,
         tight,
+        per_line,
     };
 
     match &layout.shape {
@@ -226,6 +232,37 @@ fn enabled_for(name: &str) -> String {
     format!("# for {name}, by cargo xtask new-monolith")
 }
 
+/// A monolith's site is an nginx vhost: a host that turns nginx off, or serves its sites with
+/// another web server on 80 and 443, gets none, and is told why.
+fn refuse_other_web_servers(host: &crate::host::Host) -> Result<(), WorkflowError> {
+    let place_of = |path: &[&str]| {
+        host.definitions(path)
+            .first()
+            .and_then(|d| d.place)
+            .map(|p| format!("{}: ", crate::repo::place_of(host, p)))
+            .unwrap_or_default()
+    };
+    if host.config(&["services", "nginx", "enable"]).as_bool() == Some(false)
+        && !host.definitions(&["services", "nginx", "enable"]).is_empty()
+    {
+        return Err(WorkflowError(format!(
+            "{}the host turns nginx off: a monolith's site is an nginx virtual host; add it by hand \
+             to the web server the host uses",
+            place_of(&["services", "nginx", "enable"])
+        )));
+    }
+    for server in ["caddy", "traefik", "httpd"] {
+        if host.config(&["services", server, "enable"]).as_bool() == Some(true) {
+            return Err(WorkflowError(format!(
+                "{}the host serves its sites with {server}: a monolith's site is an nginx virtual \
+                 host, and nginx cannot take 80 and 443 beside it; add it by hand to {server}",
+                place_of(&["services", server, "enable"])
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `text` indented by `unit`, its empty lines left empty.
 fn indent(text: &str, unit: &str) -> String {
     text.split('\n')
@@ -262,6 +299,8 @@ struct Pieces<'a> {
     database: bool,
     unit: &'a str,
     tight: Tight,
+    /// Whether lists of several names go one a line (nixfmt's way).
+    per_line: bool,
 }
 
 /// How the host's Nix is formatted: nixpkgs-fmt's `[ a b ]`, `{ }` and `{ pkgs, ... }:`, or
@@ -302,8 +341,12 @@ impl Pieces<'_> {
         }
     }
 
-    /// A list literal of `items`, on one line.
+    /// A list literal of `items`: on one line, or one a line as the host writes them.
     fn list(&self, items: &[&str]) -> String {
+        if self.per_line && items.len() > 1 {
+            let lines: String = items.iter().map(|i| format!("{}{i}\n", self.unit)).collect();
+            return format!("[\n{lines}]");
+        }
         match self.tight {
             Tight::Yes => format!("[{}]", items.join(" ")),
             Tight::No => format!("[ {} ]", items.join(" ")),
@@ -509,8 +552,8 @@ impl Pieces<'_> {
     /// apart) its vhosts.
     fn file(&self, layout: &AdoptedLayout, vhosts_apart: bool) -> String {
         let mut out = format!(
-            "# {} ({}): added by `cargo xtask new-monolith`; its source is in ./{}.\n",
-            self.name, self.domain, self.name
+            "# {} ({}): added by `cargo xtask new-monolith`; its source is in {}.\n",
+            self.name, self.domain, self.package
         );
         let formals: &[&str] =
             if self.port.config { &["config", "pkgs", "..."] } else { &["pkgs", "..."] };
@@ -564,8 +607,8 @@ impl Pieces<'_> {
             options.prefix.iter().map(|k| quote_key(k)).chain([quote_key(self.name)]).collect();
         let path = path.join(".");
         let mut out = format!(
-            "# {} ({}): added by `cargo xtask new-monolith`; its source is in ./{}.\n",
-            self.name, self.domain, self.name
+            "# {} ({}): added by `cargo xtask new-monolith`; its source is in {}.\n",
+            self.name, self.domain, self.package
         );
         let mut bindings = vec![format!("cfg = config.{path};")];
         bindings.extend(self.port.binding.clone());

@@ -283,6 +283,8 @@ fn clashes(repo: &Repo, problems: &mut Vec<Problem>) {
         }
         if let Some(domain) = &m.domain {
             match domains.get(&(domain.as_str(), m.path.as_str())) {
+                // The same definition, in a module several hosts share: one site, not two.
+                Some(&first) if monoliths[first].place == m.place => {}
                 Some(&first) => {
                     let other = &monoliths[first];
                     problems.push(Problem::at_monolith(

@@ -65,7 +65,8 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
             let layout = match &repo.layout {
                 Layout::Adopted(layout) => layout,
                 _ => {
-                    detected = AdoptedLayout::detect(&repo.root, &repo.files, &repo.hosts);
+                    detected =
+                        AdoptedLayout::detect(&repo.root, &repo.files, &repo.hosts, &repo.shared);
                     &detected
                 }
             };

@@ -38,6 +38,8 @@ pub struct AdoptedLayout {
     pub import_prefix: Option<String>,
     /// Where its apps' own sources are, when its sites name them (`pkgs` for `../pkgs/ledger`).
     pub sources: Option<PathBuf>,
+    /// The file of the site new ones are modelled on, whose formatting they take.
+    pub reference_file: Option<PathBuf>,
 }
 
 impl AdoptedLayout {
@@ -145,6 +147,7 @@ impl AdoptedLayout {
         root: &Path,
         files: &BTreeMap<PathBuf, SourceFile>,
         hosts: &[(Host, sites::Sites)],
+        shared: &std::collections::BTreeSet<PathBuf>,
     ) -> AdoptedLayout {
         let Some((host, sites)) = hosts.first() else {
             return AdoptedLayout {
@@ -157,6 +160,7 @@ impl AdoptedLayout {
                 files_by_domain: false,
                 import_prefix: None,
                 sources: None,
+                reference_file: None,
             };
         };
         let hand_written: Vec<&sites::Site> =
@@ -169,12 +173,28 @@ impl AdoptedLayout {
             .or_else(|| hand_written.last().copied());
         let entry = host.entry.clone().unwrap_or_default();
         let entry_dir = entry.parent().map(Path::to_owned).unwrap_or_default();
-        let fallback = Shape::FilePerSite { list_file: entry.clone(), dir: entry_dir };
+        let fallback = Shape::FilePerSite { list_file: entry.clone(), dir: entry_dir.clone() };
         let shape = reference
             .and_then(|site| shape_of(files, host, sites, site))
             // Where the vhosts are computed (`mapAttrs`), a new one cannot go beside them: the
             // monolith gets a file of its own.
             .filter(|shape| editable(files, shape))
+            // A list other hosts import too would give them the monolith: the host's own
+            // entry imports it instead.
+            .map(|shape| match shape {
+                Shape::FilePerSite { list_file, dir } if shared.contains(&list_file) => {
+                    Shape::FilePerSite { list_file: entry.clone(), dir }
+                }
+                Shape::Split { list_file, dir, vhosts_file }
+                    if shared.contains(&list_file) || shared.contains(&vhosts_file) =>
+                {
+                    Shape::FilePerSite { list_file: entry.clone(), dir }
+                }
+                Shape::Inline { file } if shared.contains(&file) => {
+                    Shape::FilePerSite { list_file: entry.clone(), dir: entry_dir.clone() }
+                }
+                other => other,
+            })
             .unwrap_or(fallback);
         // Where most of its sites keep their ports, the reference's way on a tie.
         let mut stores: Vec<(PortStore, usize)> = Vec::new();
@@ -191,7 +211,10 @@ impl AdoptedLayout {
         let (file_prefix, files_by_domain) = file_names(host, sites, &shape);
         let import_prefix = reference.and_then(|site| import_prefix(files, host, site, &shape));
         let sources = reference.and_then(|site| sources_of(files, host, site));
+        let reference_file =
+            reference.and_then(|site| site.places.last()).map(|p| host.ev.relative(p.file));
         AdoptedLayout {
+            reference_file,
             shape,
             ports,
             file_prefix,
@@ -516,13 +539,20 @@ fn port_store(
         let refs: Vec<&str> = path.iter().map(String::as_str).collect();
         // A set of ports only (`my.ports = { ledger = 8101; wiki = 8102; }`), not the settings
         // of a service that hold its port among others (`services.vaultwarden.config`).
-        let only_ports = |value: &Value| {
-            match value {
+        // (Groups of ports inside it, `minio = { s3 = 9000; web = 9001; }`, are ports too.)
+        let is_port = |v: &Value| matches!(v, Value::Int(p) if (1..=65535).contains(p));
+        let only_ports = |value: &Value| match value {
             Value::Set(set) => {
-                set.len() >= 2 && set.iter().all(|(_, v)| matches!(host.ev.force_plain(v), Value::Int(p) if (1..=65535).contains(&p)))
+                let values: Vec<Value> = set.iter().map(|(_, v)| host.ev.force_plain(v)).collect();
+                values.iter().filter(|v| is_port(v)).count() >= 2
+                    && values.iter().all(|v| match v {
+                        Value::Set(group) => {
+                            group.iter().all(|(_, p)| is_port(&host.ev.force_plain(p)))
+                        }
+                        other => is_port(other),
+                    })
             }
             _ => false,
-        }
         };
         if !only_ports(&host.config(&refs)) {
             return Some(PortStore::InSite);

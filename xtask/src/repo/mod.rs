@@ -45,6 +45,8 @@ pub struct Repo {
     pub root: PathBuf,
     pub config: Config,
     pub files: BTreeMap<PathBuf, SourceFile>,
+    /// The module files several hosts of the repository import (`hosts/common.nix`).
+    pub shared: BTreeSet<PathBuf>,
     /// The hosts read, and what each serves.
     pub hosts: Vec<(host::Host, sites::Sites)>,
     pub layout: Layout,
@@ -79,6 +81,16 @@ pub fn load_host(root: &Path, only: Option<&str>) -> Result<Repo, LoadError> {
     let config = config::read(&root).map_err(LoadError)?;
     let files = scan::nix_files(&root);
     let mut hosts = host::hosts(&root, config.entry.as_deref()).map_err(|e| LoadError(e.0))?;
+    // The module files more than one host imports: none of them is one host's own.
+    let mut importers: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    for h in &hosts {
+        let own: BTreeSet<PathBuf> = h.imported.iter().map(|(f, _)| h.ev.relative(*f)).collect();
+        for file in own {
+            *importers.entry(file).or_default() += 1;
+        }
+    }
+    let shared: BTreeSet<PathBuf> =
+        importers.into_iter().filter(|(_, n)| *n > 1).map(|(f, _)| f).collect();
     if let Some(name) = only {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         hosts.retain(|h| h.name == name);
@@ -109,11 +121,13 @@ pub fn load_host(root: &Path, only: Option<&str>) -> Result<Repo, LoadError> {
         Some(module) => Layout::Module(module),
         None => match classic::detect(&files, &config, &hosts) {
             Some(classic) => Layout::Classic(classic),
-            None => Layout::Adopted(Box::new(AdoptedLayout::detect(&root, &files, &hosts))),
+            None => {
+                Layout::Adopted(Box::new(AdoptedLayout::detect(&root, &files, &hosts, &shared)))
+            }
         },
     };
     let inventory = Inventory { root: root.clone(), build, monoliths, hosts: inventory_hosts };
-    Ok(Repo { root, config, files, hosts, layout, inventory })
+    Ok(Repo { root, config, files, hosts, shared, layout, inventory })
 }
 
 impl Repo {
@@ -195,7 +209,9 @@ fn monoliths(
                 (sites::Kind::Nmmm, _) => (Kind::Nmmm, site.key.clone()),
                 (_, Upstream::Systemd(unit)) => (Kind::Monolith, unit.clone()),
                 (_, Upstream::Module(service)) => {
-                    (Kind::Service, service.strip_prefix("services.").unwrap_or(service).to_owned())
+                    // `services.authelia.instances.main`: `authelia-main`.
+                    let service = service.strip_prefix("services.").unwrap_or(service);
+                    (Kind::Service, service.replace(".instances.", ".").replace('.', "-"))
                 }
                 (_, Upstream::Container(name)) => (Kind::Container, name.clone()),
                 (_, Upstream::Unknown) => {
@@ -246,7 +262,45 @@ fn monoliths(
             });
         }
     }
+    distinct_names(&mut all);
     all
+}
+
+/// Sites that are not monoliths but would share a name on a host (two vhosts of one service, a
+/// host's sub-paths) take their path or their domain's first label after it: `minio-s3-web`,
+/// `hindberige-sabnzbd`. A monolith's name is its unit's, as it is.
+fn distinct_names(all: &mut [Monolith]) {
+    let renamed = |m: &Monolith| matches!(m.kind, Kind::Service | Kind::Container | Kind::Unknown);
+    let shared = |all: &[Monolith], i: usize| {
+        all.iter()
+            .enumerate()
+            .any(|(j, m)| j != i && m.name == all[i].name && m.host == all[i].host)
+    };
+    let clashing: Vec<usize> =
+        (0..all.len()).filter(|&i| renamed(&all[i]) && shared(all, i)).collect();
+    for &i in &clashing {
+        let m = &all[i];
+        let label = m.domain.as_deref().and_then(|d| d.split('.').next()).unwrap_or("");
+        let suffix = if m.path != "/" {
+            m.path.trim_matches('/').replace(['/', '.'], "-")
+        } else if label != m.name {
+            label.to_owned()
+        } else {
+            continue;
+        };
+        all[i].name = format!("{}-{suffix}", m.name);
+    }
+    // Still the same: numbered, in order.
+    for i in 0..all.len() {
+        if renamed(&all[i]) && shared(all, i) {
+            let base = all[i].name.clone();
+            let mut n = 2;
+            while shared(all, i) {
+                all[i].name = format!("{base}-{n}");
+                n += 1;
+            }
+        }
+    }
 }
 
 /// The source folder of an NMMM monolith: `./shop` of `package = pkgs.callPackage ./shop { };`.

@@ -1,0 +1,8 @@
+{ config, pkgs, ... }:
+
+{
+  # the machine itself
+  networking.hostName = "kestrel";
+
+  services.openssh.enable = true;
+}
