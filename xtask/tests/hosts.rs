@@ -326,13 +326,13 @@ fn new_monolith_refuses_a_host_that_serves_its_sites_with_another_web_server() {
 }
 
 #[test]
-fn services_are_known_by_their_own_settings_and_a_vhost_written_twice_is_one() {
+fn services_are_known_by_their_own_settings_a_vhost_written_twice_is_one_and_module_vhosts_count() {
     let dir = TempDir::new("host-settings");
     let root = dir.path();
     let write = |path: &str, text: &str| fs::write(root.join(path), text).unwrap();
     write(
         "configuration.nix",
-        "{ ... }:\n{\n  imports = [ ./s3.nix ./auth.nix ./auth-proxy.nix ];\n  services.nginx.enable = true;\n}\n",
+        "{ ... }:\n{\n  imports = [ ./s3.nix ./auth.nix ./auth-proxy.nix ];\n  services.nginx.enable = true;\n  # a vhost the module makes: listed, its port its own business\n  services.pretix = {\n    enable = true;\n    nginx.domain = \"tickets.example.org\";\n  };\n}\n",
     );
     write(
         "s3.nix",
@@ -349,7 +349,7 @@ fn services_are_known_by_their_own_settings_and_a_vhost_written_twice_is_one() {
             (
                 s["name"].as_str().unwrap().to_owned(),
                 s["domain"].as_str().unwrap().to_owned(),
-                s["port"].as_u64().unwrap(),
+                s["port"].as_u64().unwrap_or(0),
                 s["upstream"].as_str().unwrap().to_owned(),
             )
         })
@@ -358,6 +358,7 @@ fn services_are_known_by_their_own_settings_and_a_vhost_written_twice_is_one() {
         ("auth", "auth.example.org", 9091, "unknown"),
         ("minio-s3-web", "s3-web.example.org", 9001, "module:services.minio"),
         ("minio-s3", "s3.example.org", 9000, "module:services.minio"),
+        ("pretix", "tickets.example.org", 0, "module:services.pretix"),
     ];
     let expected: Vec<(String, String, u64, String)> = expected
         .iter()

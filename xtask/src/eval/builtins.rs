@@ -336,6 +336,20 @@ const LIB: &[(&str, usize, Run)] = &[
     ("literalMD", 1, |ev, a| ev.force(&a[0])),
     ("mdDoc", 1, |ev, a| ev.force(&a[0])),
     ("id", 1, |ev, a| ev.force(&a[0])),
+    // `lib.filesystem.listFilesRecursive ./modules`: every file below, as paths, in order.
+    ("listFilesRecursive", 1, |ev, a| match repository_path(ev, ev.plain(ev.force(&a[0]))) {
+        Value::Path(p) if p.starts_with(ev.root()) => {
+            let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&*p)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .collect();
+            files.sort();
+            Value::List(files.into_iter().map(|f| Thunk::value(Value::Path(f.into()))).collect())
+        }
+        other => pass_unknown(other),
+    }),
     // `makeOverridable f`: `f` itself, as far as what it returns goes.
     ("makeOverridable", 1, |ev, a| ev.force(&a[0])),
     ("const", 2, |ev, a| ev.force(&a[0])),
@@ -803,7 +817,9 @@ pub fn lib() -> Thunk {
             let attrs = Rc::new(Attrs::from_values(entries));
             // `lib.strings.hasPrefix`, `lib.attrsets.mapAttrs'`, `lib.modules.mkIf`: the same.
             let mut with_parts = Attrs { entries: attrs.entries.clone(), unnamed: Vec::new() };
-            for part in ["strings", "attrsets", "lists", "modules", "options", "trivial", "types"] {
+            for part in
+                ["strings", "attrsets", "lists", "modules", "options", "trivial", "types", "filesystem"]
+            {
                 if part != "types" {
                     with_parts.entries.insert(part.into(), (Thunk::value(Value::Set(attrs.clone())), None));
                 }

@@ -699,6 +699,11 @@ impl Evaluator {
                 if let (K::Update, Value::Unknown(_), Value::Set(right)) = (kind, &a, &b) {
                     return Value::Set(right.clone());
                 }
+                // `{ nixosConfigurations = ...; } // eachDefaultSystem (...)`: read as what the
+                // left side sets, which the right, made per system, leaves alone.
+                if let (K::Update, Value::Set(left), Value::Unknown(_)) = (kind, &a, &b) {
+                    return Value::Set(left.clone());
+                }
                 if let Value::Unknown(u) = &a {
                     return Value::Unknown(u.clone());
                 }

@@ -103,8 +103,21 @@ fn regular_expressions_and_directories_read_as_nix_reads_them() {
         ("(builtins.readDir ./d).two", "\"directory\""),
         ("let name = \"one\"; in import ./d/${name}.nix", "1"),
         ("import \"${./d}/one.nix\"", "1"),
+        (
+            "{ lib }: map builtins.baseNameOf (lib.filesystem.listFilesRecursive ./d)",
+            "[\"one.nix\",\"three.nix\"]",
+        ),
     ] {
-        let (ev, value) = eval(text, &[("d/one.nix", "1"), ("d/two/", "")]);
+        let (ev, value) = eval(text, &[("d/one.nix", "1"), ("d/two/three.nix", "3")]);
+        // A file that is a function of `lib` is called with it.
+        let value = match value {
+            Value::Lambda(_) => ev.call(
+                value,
+                Thunk::value(Value::Set(Rc::new(Attrs::from_values([("lib".to_owned(), lib())])))),
+                None,
+            ),
+            other => other,
+        };
         assert_eq!(show(&ev, &value), expected, "{text}");
     }
 }
@@ -119,6 +132,9 @@ fn names_that_cannot_be_known_are_kept_with_why() {
     assert_eq!(set.unnamed[0].written, "\"vault.${identity.domain}\"");
     // What the right side of `//` sets is known whatever the left holds.
     let (ev, value) = eval("{ u }: u // { nixosConfigurations = 1; }", &[]);
+    let value = ev.call(value, unknown("u".into(), None), None);
+    assert_eq!(show(&ev, &value), "{nixosConfigurations=1}");
+    let (ev, value) = eval("{ u }: { nixosConfigurations = 1; } // u", &[]);
     let value = ev.call(value, unknown("u".into(), None), None);
     assert_eq!(show(&ev, &value), "{nixosConfigurations=1}");
 }

@@ -103,6 +103,7 @@ pub fn read(host: &Host) -> Sites {
     used_ports(host, &mut out);
     nmmm_monoliths(host, &mut out);
     vhosts(host, &mut out);
+    module_vhosts(host, &mut out);
     for site in &mut out.sites {
         if site.upstream == Upstream::Unknown {
             let used = site.port.and_then(|p| {
@@ -669,6 +670,57 @@ fn vhosts(host: &Host, out: &mut Sites) {
                 unresolved: site_unresolved,
             });
         }
+    }
+}
+
+/// nixpkgs modules that make their own nginx vhost, from options of theirs: the service, the
+/// option naming the domain, and the option that turns the vhost off (on unless set false).
+/// What the vhost proxies to is the module's own business: the port is not read.
+const MODULE_VHOSTS: &[(&str, &str, Option<&str>)] = &[
+    ("pretix", "nginx.domain", Some("nginx.enable")),
+    ("pretalx", "nginx.domain", Some("nginx.enable")),
+    ("nextcloud", "hostName", None),
+];
+
+fn module_vhosts(host: &Host, out: &mut Sites) {
+    for (service, domain_option, switch) in MODULE_VHOSTS {
+        let at = |option: &str| -> Vec<String> {
+            ["services", service]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain(option.split('.').map(str::to_owned))
+                .collect()
+        };
+        let read = |option: &str| {
+            let path = at(option);
+            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+            (host.config(&refs), host.definitions(&refs).first().and_then(|d| d.place))
+        };
+        let (enabled, place) = read("enable");
+        if enabled.as_bool() != Some(true)
+            || switch.is_some_and(|s| read(s).0.as_bool() == Some(false))
+        {
+            continue;
+        }
+        let (Value::Str(domain), domain_place) = read(domain_option) else { continue };
+        if out.sites.iter().any(|s| s.domain.as_deref() == Some(&*domain)) {
+            continue;
+        }
+        let places: Vec<Place> = domain_place.into_iter().chain(place).collect();
+        out.sites.push(Site {
+            kind: Kind::HandWritten,
+            key: domain.to_string(),
+            domain: Some(domain.to_string()),
+            aliases: Vec::new(),
+            path: "/".into(),
+            port: None,
+            socket: None,
+            upstream: Upstream::Module(format!("services.{service}")),
+            database: None,
+            target: None,
+            unresolved: vec![("port".to_owned(), places.first().copied())],
+            places,
+        });
     }
 }
 
