@@ -250,7 +250,8 @@ pub fn preview_and_write(
         return Err(Failure(2));
     }
     for change in transaction.changes() {
-        eprintln!("wrote {}", change.path.display());
+        let done = if change.after.is_none() { "deleted" } else { "wrote" };
+        eprintln!("{done} {}", change.path.display());
     }
     Ok(())
 }
