@@ -79,7 +79,7 @@ pub fn plan_new(
         plan.create(&folder.join(path), text)?;
     }
     let inline = site_file.is_none();
-    let mut port_ref = port_ref(repo, layout, name, port, site_file.as_deref(), plan, inline)?;
+    let mut port_ref = port_ref(layout, name, port, site_file.as_deref(), plan, inline)?;
     // A module of options declares the port as its option, by default where the host keeps it.
     let mut port_default = None;
     if let Shape::OptionModule { .. } = &layout.shape {
@@ -181,7 +181,6 @@ pub fn plan_new(
 
 /// The port's reference, and the edit that keeps it where the host keeps its ports.
 fn port_ref(
-    repo: &Repo,
     layout: &AdoptedLayout,
     name: &str,
     port: u16,
@@ -190,7 +189,6 @@ fn port_ref(
     inline: bool,
 ) -> Result<PortRef, WorkflowError> {
     let key = quote_key(name);
-    let _ = repo;
     match &layout.ports {
         PortStore::Let { file, name: set }
             if inline && matches!(&layout.shape, Shape::Inline { file: f } if f == file) =>
