@@ -153,6 +153,17 @@ pub(super) fn attrpath_keys(path: &ast::Attrpath) -> Vec<Key> {
     path.attrs().map(|a| attr_key(&a)).collect()
 }
 
+/// The names of an attribute path when every one is literal; `None` when one is `${...}`.
+pub(super) fn literal_keys(path: &ast::Attrpath) -> Option<Vec<String>> {
+    attrpath_keys(path)
+        .into_iter()
+        .map(|k| match k {
+            Key::Literal(k) => Some(k),
+            Key::Dynamic => None,
+        })
+        .collect()
+}
+
 /// The value of a string without interpolation.
 pub(super) fn string_literal(s: &ast::Str) -> Option<String> {
     let mut out = String::new();

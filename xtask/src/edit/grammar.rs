@@ -15,7 +15,7 @@ use rnix::SyntaxNode;
 use rowan::ast::AstNode;
 use rowan::TextRange;
 
-use super::attrpath::{attr_key, attrpath_keys, Key};
+use super::attrpath::{attr_key, literal_keys, Key};
 use super::shape::strip_parens;
 
 /// The first place in `root` that Nix's grammar refuses, with why.
@@ -62,14 +62,7 @@ impl Bindings {
         let mut dynamic = None;
         for binding in values {
             let Some(attrpath) = binding.attrpath() else { continue };
-            let keys: Option<Vec<String>> = attrpath_keys(&attrpath)
-                .into_iter()
-                .map(|k| match k {
-                    Key::Literal(k) => Some(k),
-                    Key::Dynamic => None,
-                })
-                .collect();
-            match keys {
+            match literal_keys(&attrpath) {
                 Some(keys) => {
                     let set = binding.value().and_then(|v| match strip_parens(&v) {
                         ast::Expr::AttrSet(set) => Some(set),

@@ -16,7 +16,7 @@ use rowan::ast::AstNode;
 
 use super::add::literal_list;
 use super::add_line::indented_string;
-use super::attrpath::{attrpath_keys, string_literal, AttrPath, Key};
+use super::attrpath::{literal_keys, string_literal, AttrPath};
 use super::query::{lookup, top_level_set, Lookup};
 use super::{Error, NixFile};
 
@@ -205,14 +205,7 @@ fn read_set(set: &ast::AttrSet) -> Node {
         let (Some(attrpath), Some(value)) = (binding.attrpath(), binding.value()) else {
             continue;
         };
-        let keys: Option<Vec<String>> = attrpath_keys(&attrpath)
-            .into_iter()
-            .map(|k| match k {
-                Key::Literal(k) => Some(k),
-                Key::Dynamic => None,
-            })
-            .collect();
-        let Some(keys) = keys else { continue };
+        let Some(keys) = literal_keys(&attrpath) else { continue };
         let r = binding.syntax().text_range();
         let binding_range = usize::from(r.start())..usize::from(r.end());
         let mut value = read_expr(&value);

@@ -153,22 +153,7 @@ pub fn plan_new(
                 plan.edit(file, |f| edit::set_attr_beside(f, &path, &value, Some(&unit)))?;
             }
             if new.database {
-                let role_str = quote_string(&role);
-                plan.edit(file, |f| {
-                    edit::add_list_element(
-                        f,
-                        attrpath(&["services", "postgresql", "ensureDatabases"]),
-                        &role_str,
-                    )
-                })?;
-                let user = format!("{{ name = {role_str}; ensureDBOwnership = true; }}");
-                plan.edit(file, |f| {
-                    edit::add_list_element(
-                        f,
-                        attrpath(&["services", "postgresql", "ensureUsers"]),
-                        &user,
-                    )
-                })?;
+                super::database::ensure(plan, file, &role)?;
             }
         }
     }
@@ -868,22 +853,9 @@ pub fn plan_remove(
                     plan.edit(&file, |f| edit::remove_attr_and_emptied_parents(f, &path))?;
                 }
             }
-            if let Some(file) = file_of(&["services", "postgresql", "ensureDatabases"]) {
-                let databases = attrpath(&["services", "postgresql", "ensureDatabases"]);
-                plan.edit(&file, |f| {
-                    edit::remove_list_elements_where(f, &databases, |d| {
-                        d.as_str() == Some(role.as_str())
-                    })
-                })?;
-            }
-            if let Some(file) = file_of(&["services", "postgresql", "ensureUsers"]) {
-                let users = attrpath(&["services", "postgresql", "ensureUsers"]);
-                plan.edit(&file, |f| {
-                    edit::remove_list_elements_where(f, &users, |u| {
-                        u.get("name").and_then(edit::Node::as_str) == Some(role.as_str())
-                    })
-                })?;
-            }
+            let databases = file_of(&["services", "postgresql", "ensureDatabases"]);
+            let users = file_of(&["services", "postgresql", "ensureUsers"]);
+            super::database::unensure(plan, &role, databases.as_deref(), users.as_deref())?;
         }
     }
     // Its port, where the host keeps ports.

@@ -4,6 +4,7 @@
 
 mod adopted;
 pub mod check;
+mod database;
 pub mod names;
 pub mod new;
 mod plan;

@@ -416,22 +416,7 @@ fn plan_classic(
                     })?;
                 }
             }
-            let role_str = quote_string(role);
-            plan.edit(&layout.entry, |f| {
-                edit::add_list_element(
-                    f,
-                    attrpath(&["services", "postgresql", "ensureDatabases"]),
-                    &role_str,
-                )
-            })?;
-            let user = format!("{{ name = {role_str}; ensureDBOwnership = true; }}");
-            plan.edit(&layout.entry, |f| {
-                edit::add_list_element(
-                    f,
-                    attrpath(&["services", "postgresql", "ensureUsers"]),
-                    &user,
-                )
-            })?;
+            super::database::ensure(plan, &layout.entry, role)?;
         }
     }
     added.notes.push(format!(

@@ -39,16 +39,7 @@ pub fn plan<'a>(repo: &'a Repo, name: &str) -> Result<(Plan<'a>, Vec<String>), W
                 plan.edit(entry, |f| edit::remove_string_line(f, attrpath(INITIAL_SCRIPT), line))?;
             }
             if let Some(role) = &m.role {
-                let databases = attrpath(&["services", "postgresql", "ensureDatabases"]);
-                plan.edit(entry, |f| {
-                    edit::remove_list_elements_where(f, &databases, |d| d.as_str() == Some(role))
-                })?;
-                let users = attrpath(&["services", "postgresql", "ensureUsers"]);
-                plan.edit(entry, |f| {
-                    edit::remove_list_elements_where(f, &users, |u| {
-                        u.get("name").and_then(edit::Node::as_str) == Some(role)
-                    })
-                })?;
+                super::database::unensure(&mut plan, role, Some(entry), Some(entry))?;
                 notes.push(format!(
                     "the database and role `{role}` stay on the server: drop them there when their data can go"
                 ));
