@@ -366,3 +366,29 @@ fn services_are_known_by_their_own_settings_a_vhost_written_twice_is_one_and_mod
         .collect();
     assert_eq!(found, expected);
 }
+
+#[test]
+fn list_names_every_module_it_could_not_read() {
+    let dir = TempDir::new("host-unread");
+    let root = dir.path();
+    fs::write(
+        root.join("configuration.nix"),
+        "{ pkgs, ... }:\n{\n  imports = [\n    ./gone.nix\n    (builtins.fetchGit { url = \"https://example.org/modules\"; })\n  ];\n  services.nginx.virtualHosts.\"a.example.org\".locations.\"/\".proxyPass = \"http://127.0.0.1:8100\";\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("flake.nix"),
+        "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  inputs.sops-nix.url = \"github:Mic92/sops-nix\";\n  outputs = { nixpkgs, sops-nix, ... }: {\n    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ sops-nix.nixosModules.sops ./configuration.nix ]; };\n  };\n}\n",
+    )
+    .unwrap();
+    let out = xtask(root, &["list"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for note in [
+        "note: host box: configuration.nix:4: a module is not read: gone.nix does not exist",
+        "note: host box: configuration.nix:5: a module is not read: a download",
+        "note: host box: the modules of flake inputs are not read (their sites are not listed): sops-nix",
+    ] {
+        assert!(stderr.contains(note), "{note}\n{stderr}");
+    }
+}

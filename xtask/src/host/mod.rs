@@ -569,7 +569,8 @@ impl Reader<'_> {
                     return;
                 }
                 if !path.exists() {
-                    self.unread.push((format!("{} does not exist", path.display()), place));
+                    let shown = path.strip_prefix(self.ev.root()).unwrap_or(&path);
+                    self.unread.push((format!("{} does not exist", shown.display()), place));
                     return;
                 }
                 let value = self.ev.import(&path);

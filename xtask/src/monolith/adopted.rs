@@ -678,7 +678,7 @@ fn copy_site(
     // The site's own source, where its file names it by its name (`../pkgs/notes`): copied and
     // renamed with it, so that the copy builds.
     let source_dir = file.parent().unwrap_or(Path::new(""));
-    let own = own_paths(plan.text(&file).unwrap_or_default().as_str(), source_dir, from);
+    let own = own_paths(repo.nix(&file), source_dir, from);
     for folder in own.into_iter().filter(|f| repo.root.join(f).exists()) {
         let renamed: PathBuf =
             folder.iter().map(|part| if part == from { new.name.as_ref() } else { part }).collect();
@@ -718,9 +718,10 @@ fn copy_site(
 
 /// The paths a site's file writes that name the site (`../pkgs/notes`, `./notes`) and exist,
 /// relative to the repository's root: its own source.
-fn own_paths(text: &str, dir: &Path, name: &str) -> Vec<PathBuf> {
-    let root = rnix::Root::parse(text).syntax();
-    let mut paths: Vec<PathBuf> = root
+fn own_paths(file: Option<&edit::NixFile>, dir: &Path, name: &str) -> Vec<PathBuf> {
+    let Some(file) = file else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = file
+        .syntax()
         .descendants()
         .filter_map(ast::PathRel::cast)
         .filter_map(|p| {
@@ -881,15 +882,14 @@ pub fn plan_remove(
     }
     // Its own source: what its unit's file names by its name (`./shop`, `../pkgs/shop`) and no
     // other file of the host uses.
-    let text_of = |file: &Path| repo.files.get(file).map(|f| f.text.clone()).unwrap_or_default();
     let dir_of = |file: &Path| file.parent().map(Path::to_owned).unwrap_or_default();
     let others: Vec<PathBuf> = repo
         .host_files()
         .into_iter()
         .filter(|f| *f != unit_file)
-        .flat_map(|f| own_paths(&text_of(&f), &dir_of(&f), name))
+        .flat_map(|f| own_paths(repo.nix(&f), &dir_of(&f), name))
         .collect();
-    for source in own_paths(&text_of(&unit_file), &dir, name) {
+    for source in own_paths(repo.nix(&unit_file), &dir, name) {
         if others.contains(&source) || !repo.root.join(&source).exists() {
             continue;
         }

@@ -421,9 +421,8 @@ fn sources_of(
     let Upstream::Systemd(name) = &site.upstream else { return None };
     let file = host.ev.relative(site.places.last()?.file);
     let dir = file.parent().unwrap_or(Path::new(""));
-    let text = &files.get(&file)?.text;
-    let root = rnix::Root::parse(text).syntax();
-    root.descendants().filter_map(ast::PathRel::cast).find_map(|p| {
+    let nix = files.get(&file)?.parsed.as_ref().ok()?;
+    nix.syntax().descendants().filter_map(ast::PathRel::cast).find_map(|p| {
         let path = super::scan::resolve(dir, &p.syntax().text().to_string())?;
         let named = path.file_name().is_some_and(|n| *n == **name);
         let folder = path.parent()?.to_owned();
